@@ -1,0 +1,10 @@
+"""nbgrader configuration of the Dinosaur Island course (run commands from this folder)."""
+c = get_config()  # noqa: F821
+
+c.CourseDirectory.course_id = "dinosaur_island"
+c.CourseDirectory.root = "."
+c.CourseDirectory.db_assignments = [{"name": "dinosaur_island"}]
+# Generated or private files that must never reach students.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ExecutePreprocessor.timeout = 60
