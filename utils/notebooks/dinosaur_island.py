@@ -264,6 +264,17 @@ def model(data, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_names
     model.losses = losses
     return parameters
 
+# %% [tests] id=model_visible points=1
+# A short run on three names: the parameters after 40 steps must match the instructor's run.
+_trained = model(["Aardonyx", "Tyrannosaurus ", "velociraptor"], ix_to_char, char_to_ix,
+                 num_iterations=40, n_a=8, dino_names=2)
+_summary = {key: round(float(np.abs(value).sum()), 8) for key, value in sorted(_trained.items())}
+print("sum of |parameter| after 40 steps:", _summary)
+_expected = {'Waa': 0.54438825, 'Wax': 1.62189798, 'Wya': 1.77059703, 'b': 0.04368229, 'by': 3.84833582}
+for _key, _want in _expected.items():
+    assert abs(_summary[_key] - _want) < 1e-6, f"{_key}: expected {_want}, got {_summary[_key]}"
+print("model: the short run matches.")
+
 # %% [markdown]
 # Run the training. With your solutions it takes well under a minute. The first samples are
 # random letters; after a few thousand steps the names start to sound like dinosaurs.
