@@ -28,6 +28,7 @@ def test_released_notebook_has_no_solutions_and_no_outputs():
     text = RELEASED_NOTEBOOK.read_text()
     notebook = json.loads(text)
     assert "BEGIN SOLUTION" not in text and "np.clip(" not in text
+    assert "HIDDEN TESTS" not in text and "_reference_sample" not in text
     assert "np.random.shuffle" not in text
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":

@@ -96,6 +96,22 @@ for _max, _expected in ((10, (10.0, -10.0, 0.29713815361, 10.0, 8.45833407)),
         assert abs(float(_value) - _want) < 1e-8, f"{_name}: expected {_want}, got {float(_value)}"
 print("clip: the seeded values match.")
 
+
+# %% [tests] id=clip_hidden points=2
+# Hidden tests: other shapes and bounds, values exactly at the bounds.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(11)
+for _max in (0.5, 3, 7.25):
+    _g = {k: _rng.normal(0, 6, s) for k, s in [("dWax", (4, 6)), ("dWaa", (4, 4)), ("dWya", (6, 4)), ("db", (4, 1)), ("dby", (6, 1))]}
+    _g["dWaa"][0, 0], _g["db"][1, 0] = _max, -_max
+    _want = {k: np.clip(v, -_max, _max) for k, v in _g.items()}
+    _got = clip({k: v.copy() for k, v in _g.items()}, _max)
+    for _k in _want:
+        _arr = np.asarray(_got[_k], dtype=float)
+        assert _arr.shape == _want[_k].shape, f"{_k}: shape changed to {_arr.shape}"
+        assert float(np.max(np.abs(_arr - _want[_k]))) == 0.0, f"{_k} is not clipped to [-{_max}, {_max}]"
+### END HIDDEN TESTS
+
 # %% [markdown]
 # ### 2.2 - Sampling
 #
@@ -180,6 +196,34 @@ for _t, _want in enumerate(_seeded):
 assert len(_indices) <= 51 and int(_indices[-1]) == char_to_ix["\n"], "a name must end with the newline index"
 print("sample: the first 43 indices match.")
 
+
+# %% [tests] id=sample_hidden points=2
+# Hidden tests: well-conditioned weights, where every correct solution agrees exactly.
+### BEGIN HIDDEN TESTS
+def _reference_sample(p, seed):
+    a, x_ix, out = np.zeros((p["Waa"].shape[0], 1)), None, []
+    for counter in range(50):
+        z = p["Waa"] @ a + p["b"] + (p["Wax"][:, [x_ix]] if x_ix is not None else 0)
+        a = np.tanh(z)
+        y = softmax(p["Wya"] @ a + p["by"])
+        np.random.seed(counter + seed + counter)
+        x_ix = int(np.random.choice(range(y.shape[0]), p=y.ravel()))
+        out.append(x_ix)
+        if x_ix == 0:
+            return out
+    return out + [0]
+
+for _case in range(4):
+    _rng = np.random.default_rng(100 + _case)
+    _p = {"Wax": _rng.normal(0, 0.3, (12, 27)), "Waa": _rng.normal(0, 0.3, (12, 12)),
+          "Wya": _rng.normal(0, 0.3, (27, 12)), "b": _rng.normal(0, 0.3, (12, 1)),
+          "by": _rng.normal(0, 0.3, (27, 1))}
+    _p["by"][0] -= 2.0 if _case < 3 else 9.0   # the last case hits the 50-character cap
+    _want = _reference_sample(_p, 5 * _case)
+    _got = [int(i) for i in sample({k: v.copy() for k, v in _p.items()}, char_to_ix, 5 * _case)]
+    assert _got == _want, f"setup {_case}: first difference at index {next((i for i, (u, v) in enumerate(zip(_got, _want)) if u != v), min(len(_got), len(_want)))}"
+### END HIDDEN TESTS
+
 # %% [markdown]
 # ## 3 - Building the language model
 # ### 3.1 - One step of gradient descent
@@ -222,6 +266,30 @@ for _name, _want in _expected.items():
     print(f"{_name} = {_got[_name]:.12g}")
     assert abs(_got[_name] - _want) < 1e-7, f"{_name}: expected {_want}, got {_got[_name]}"
 print("optimize: the seeded values match.")
+
+
+# %% [tests] id=optimize_hidden points=2
+# Hidden tests: another example and learning rate; clipping before the update; in-place update.
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(7)
+_p = {"Wax": _rng.normal(0, 1, (20, 27)), "Waa": _rng.normal(0, 1, (20, 20)), "Wya": _rng.normal(0, 1, (27, 20)),
+      "b": _rng.normal(0, 1, (20, 1)), "by": _rng.normal(0, 1, (27, 1))}
+_a0 = _rng.normal(0, 1, (20, 1))
+_X, _Y = [None, 4, 9, 1], [4, 9, 1, 0]
+_ref = {k: v.copy() for k, v in _p.items()}
+_ref_loss, _cache = rnn_forward(_X, _Y, _a0.copy(), _ref)
+_ref_g, _ref_a = rnn_backward(_X, _Y, _ref, _cache)
+for _k in ("dWax", "dWaa", "dWya", "db", "dby"):
+    _ref_g[_k] = np.clip(_ref_g[_k], -5, 5)
+    _ref[_k[1:]] = _ref[_k[1:]] - 0.05 * _ref_g[_k]
+_mine = {k: v.copy() for k, v in _p.items()}
+_loss, _g, _a_last = optimize(list(_X), list(_Y), _a0.copy(), _mine, learning_rate=0.05)
+assert abs(float(_loss) - _ref_loss) < 1e-9, f"loss: expected {_ref_loss}, got {float(_loss)}"
+for _k in _ref:
+    _diff = float(np.max(np.abs(np.asarray(_mine[_k], dtype=float) - _ref[_k])))
+    assert _diff < 1e-9, f"parameter {_k} after the step differs by {_diff}"
+assert float(np.max(np.abs(np.asarray(_a_last, dtype=float) - _ref_a[len(_X) - 1]))) < 1e-12, "the returned state is not the last one"
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ### 3.2 - Training the model
@@ -274,6 +342,29 @@ _expected = {'Waa': 0.54438825, 'Wax': 1.62189798, 'Wya': 1.77059703, 'b': 0.043
 for _key, _want in _expected.items():
     assert abs(_summary[_key] - _want) < 1e-6, f"{_key}: expected {_want}, got {_summary[_key]}"
 print("model: the short run matches.")
+
+
+# %% [tests] id=model_hidden points=2
+# Hidden tests: another short run compared to the instructor's.
+### BEGIN HIDDEN TESTS
+_names = ["Stegosaurus", "iguanodon", "Microraptor", "Diplodocus", "Oviraptor"]
+_trained = model(list(_names), ix_to_char, char_to_ix, num_iterations=23, n_a=6, dino_names=1)
+_ref = initialize_parameters(6, 27, 27)
+_order = [n.lower().strip() for n in _names]
+np.random.seed(0)
+np.random.shuffle(_order)
+_a = np.zeros((6, 1))
+for _j in range(23):
+    _Xr = [None] + [char_to_ix[c] for c in _order[_j % len(_order)]]
+    _l, _c = rnn_forward(_Xr, _Xr[1:] + [0], _a, _ref)
+    _gr, _states = rnn_backward(_Xr, _Xr[1:] + [0], _ref, _c)
+    for _k in ("dWax", "dWaa", "dWya", "db", "dby"):
+        _ref[_k[1:]] -= 0.01 * np.clip(_gr[_k], -5, 5)
+    _a = _states[len(_Xr) - 1]
+for _k in _ref:
+    _diff = float(np.max(np.abs(np.asarray(_trained[_k], dtype=float) - _ref[_k])))
+    assert _diff < 1e-9, f"{_k} after 23 steps differs from the reference run by {_diff:.2e}"
+### END HIDDEN TESTS
 
 # %% [markdown]
 # Run the training. With your solutions it takes well under a minute. The first samples are
