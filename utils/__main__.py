@@ -14,13 +14,10 @@ def main(argv=None):
         prog="python -m utils",
         description="Build, release and grade the Dinosaur Island course.",
     )
-    subparsers = parser.add_subparsers(dest="command", required=bool(COMMANDS), metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"utils.{name.replace('-', '_')}").add_parser(subparsers)
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
         return args.run(args) or 0
     except KitError as error:

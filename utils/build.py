@@ -3,6 +3,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from . import ASSIGNMENT, SOURCE, KitError
 from .notebook_twin import TwinError, parse_twin
@@ -20,8 +21,13 @@ def build_notebook(name, assignment=ASSIGNMENT, timeout=600):
     except TwinError as error:
         raise KitError(f"{twin}: {error}") from None
     folder = SOURCE / assignment
-    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    try:
+        NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    except CellExecutionError as error:
+        # The stored notebook is left as it was; only the cause is reported.
+        cause = str(error).strip().splitlines()[-1]
+        raise KitError(f"{twin.name} failed to run, source notebook unchanged: {cause}") from None
     target = folder / f"{name}.ipynb"
     nbformat.write(notebook, target)
     return target
