@@ -1,0 +1,202 @@
+"""`python -m utils grade` end to end: real nbgrader on the bundled demo submissions."""
+import base64
+import csv
+import html
+import shutil
+import sqlite3
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils import ASSIGNMENT, ROOT, SOURCE
+from utils.demo import DEMO_SUBMISSIONS, write_demo_submissions
+from utils.gradebook import course_lock
+
+# status and score each demo submission must get (12 points in all; 3 per exercise)
+EXPECTED = {
+    "correct": ("graded", 12),
+    "wrong_sample": ("graded", 9),          # sample's 3 points only
+    "syntax_error": ("graded", 6),          # optimize does not compile; model needs it
+    "raises": ("graded", 3),                # clip raises; optimize and model call it
+    "endless_loop": ("timed out", 12),      # the loop after model is stopped, the functions stand
+    "kernel_dies": ("kernel died", 0),
+    "invalid_json": ("invalid notebook", 0),
+    "edited_locked_cell": ("graded", 9),    # the edited check is restored and fails
+    "deleted_test_cell": ("graded", 9),     # the deleted check scores nothing
+    "renamed_notebook": ("missing notebook", 0),
+}
+
+
+def make_course(folder):
+    """A course folder like the instructor's: nbgrader_config.py and source/."""
+    shutil.copytree(SOURCE / ASSIGNMENT, folder / "source" / ASSIGNMENT,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    return folder
+
+
+def grade(course, *args):
+    return subprocess.run([sys.executable, "-m", "utils", "grade", ASSIGNMENT, "--course", str(course), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+
+
+def read_grades(course):
+    with open(course / "grades.csv", newline="") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    course = make_course(tmp_path_factory.mktemp("course"))
+    shutil.copytree(DEMO_SUBMISSIONS, course / "submitted")
+    done = grade(course, "--jobs", "2")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return course, done
+
+
+def test_every_demo_submission_gets_its_status_and_score(graded_course):
+    course, _ = graded_course
+    grades = read_grades(course)
+    got = {student: (row["status"], float(row["score"])) for student, row in grades.items()}
+    assert got == {student: (status, float(score)) for student, (status, score) in EXPECTED.items()}
+    assert grades["wrong_sample"]["sample"] == "0" and grades["wrong_sample"]["clip"] == "3"
+    assert "found dinosaur_island-Copy1.ipynb" in grades["renamed_notebook"]["message"]
+    assert "cell time limit" in grades["endless_loop"]["message"]
+
+
+def test_only_really_changed_locked_cells_are_flagged(graded_course):
+    grades = read_grades(graded_course[0])
+    flagged = {student for student, row in grades.items() if row["flags"]}
+    assert flagged == {"edited_locked_cell", "deleted_test_cell"}
+    assert grades["edited_locked_cell"]["flags"] == "edited locked cell sample_visible"
+
+
+def test_the_gradebook_holds_every_student_with_the_same_scores(graded_course):
+    course, _ = graded_course
+    with sqlite3.connect(course / "gradebook.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = db.execute("""SELECT student.id, SUM(grade.auto_score) FROM grade
+                             JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id
+                             JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id
+                             JOIN student ON submitted_assignment.student_id = student.id
+                             GROUP BY student.id""").fetchall()
+    assert {student: score for student, score in rows} == {s: float(v) for s, (_, v) in EXPECTED.items()}
+
+
+def hidden_test_lines():
+    """Lines of hidden test code that appear nowhere else in the notebook (e.g. in solutions)."""
+    notebook = nbformat.read(SOURCE / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    hidden, shown = [], []
+    for cell in notebook.cells:
+        if "### BEGIN HIDDEN TESTS" in cell.source:
+            before, rest = cell.source.split("### BEGIN HIDDEN TESTS", 1)
+            body, after = rest.split("### END HIDDEN TESTS", 1)
+            hidden += [line.strip() for line in body.splitlines() if len(line.strip()) > 12]
+            shown.append(before + after)
+        else:
+            shown.append(cell.source)
+    lines = [line for line in hidden if not any(line in text for text in shown)]
+    assert len(lines) > 10
+    return lines
+
+
+def test_feedback_shows_results_but_no_hidden_test_code(graded_course):
+    course, _ = graded_course
+    pages = sorted((course / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
+    students = {page.parent.parent.name for page in pages}
+    assert students == {s for s, (status, _) in EXPECTED.items() if status in ("graded", "timed out")}
+    hidden = hidden_test_lines()
+    for page in pages:
+        text = html.unescape(page.read_text())
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"{page} shows hidden test code: {leaked[:3]}"
+    wrong = html.unescape((course / "feedback" / "wrong_sample" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text())
+    assert "hidden tests: their code is not shown" in wrong and "AssertionError" in wrong
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.open = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        elif tag not in ("meta", "br", "img"):
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open.pop() == tag, f"</{tag}> does not close the open tag"
+
+
+def test_report_is_well_formed_html_with_an_embedded_plot(graded_course):
+    course, done = graded_course
+    page = _Page()
+    text = (course / "report.html").read_text()
+    page.feed(text)
+    assert page.open == []
+    assert len(page.images) == 1 and page.images[0].startswith("data:image/png;base64,")
+    png = base64.b64decode(page.images[0].split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
+    for student in EXPECTED:
+        assert f"<td>{student}</td>" in text
+    assert "10 graded now" in done.stdout and "report.html" in done.stdout
+
+
+def test_grading_again_changes_nothing_and_regrades_only_a_new_submission(graded_course, tmp_path):
+    course, _ = graded_course
+    before = (course / "grades.csv").read_text()
+    again = grade(course, "--jobs", "2")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "0 graded now, 10 unchanged" in again.stdout
+    assert (course / "grades.csv").read_text() == before
+    # wrong_sample hands in a fixed notebook: only that student is graded again.
+    fixed = course / "submitted" / "correct" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    shutil.copy(fixed, course / "submitted" / "wrong_sample" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    third = grade(course)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert "1 graded now, 9 unchanged" in third.stdout
+    assert read_grades(course)["wrong_sample"]["score"] == "12"
+    with sqlite3.connect(course / "gradebook.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0] == 10
+
+
+def test_a_second_run_is_refused_while_one_holds_the_course(tmp_path):
+    course = make_course(tmp_path)
+    (course / "submitted").mkdir()
+    with course_lock(course):
+        done = grade(course)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: another grading run (pid ") and len(done.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("breakage, message", [
+    ("no source", "no assignment source at"),
+    ("bad config", "nbgrader_config.py cannot be read"),
+    ("no submissions", "no submissions folder"),
+])
+def test_a_broken_course_gives_one_line_and_a_non_zero_exit(tmp_path, breakage, message):
+    course = make_course(tmp_path)
+    (course / "submitted").mkdir()
+    if breakage == "no source":
+        shutil.rmtree(course / "source")
+    elif breakage == "bad config":
+        (course / "nbgrader_config.py").write_text("c = get_config()\nc.Grading.submission_timeout = (\n")
+    else:
+        (course / "submitted").rmdir()
+    done = grade(course)
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_demo_submissions_are_made_from_the_current_release(tmp_path):
+    fresh = write_demo_submissions(tmp_path / "demo")
+    ours = sorted(p.relative_to(DEMO_SUBMISSIONS) for p in DEMO_SUBMISSIONS.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    assert ours == theirs
+    stale = [str(p) for p in ours if (DEMO_SUBMISSIONS / p).read_bytes() != (fresh / p).read_bytes()]
+    assert not stale, f"run `python -m utils demo --regenerate`: {stale}"

@@ -1,0 +1,142 @@
+"""What grading hands the instructor: grades.csv, a one-file class report and a summary table."""
+import base64
+import csv
+import html
+import io
+import os
+from pathlib import Path
+
+
+def exercise_names(outcomes):
+    names = []
+    for outcome in outcomes:
+        names += [name for name in outcome.exercises if name not in names]
+    return names
+
+
+def write_grades_csv(path, outcomes):
+    """One row per student: status, total, points per exercise, flags and the reason."""
+    exercises = exercise_names(outcomes)
+    partial = Path(str(path) + ".part")
+    with open(partial, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", "status", "score", "max_score", *exercises, "flags", "message"])
+        for o in sorted(outcomes, key=lambda o: o.student):
+            writer.writerow([o.student, o.status, _number(o.score), _number(o.max_score),
+                             *(_number(o.exercises.get(name, [0, 0])[0]) for name in exercises),
+                             "; ".join(o.flags), o.message])
+    os.replace(partial, path)
+
+
+def _number(value):
+    return f"{value:g}"
+
+
+def score_plot(outcomes):
+    """The score distribution as a PNG, base64-encoded for an <img> tag."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    top = max(o.max_score for o in outcomes)
+    figure, axes = plt.subplots(figsize=(6, 3), dpi=100)
+    axes.hist([o.score for o in outcomes], bins=[x - 0.5 for x in range(int(top) + 2)],
+              color="#3b7dd8", edgecolor="white")
+    axes.set_xlabel(f"score (out of {top:g})")
+    axes.set_ylabel("students")
+    axes.set_xlim(-0.5, top + 0.5)
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def pass_rates(outcomes):
+    """{exercise: share of students with full marks on it}."""
+    rates = {}
+    for name in exercise_names(outcomes):
+        full = [o for o in outcomes if o.exercises.get(name, [0, 1])[0] >= o.exercises.get(name, [0, 1])[1] > 0]
+        rates[name] = len(full) / len(outcomes)
+    return rates
+
+
+def write_report(path, assignment, outcomes, warnings=()):
+    """A self-contained HTML page: plot, pass rates, students, failures and flags."""
+    e = html.escape
+    exercises = exercise_names(outcomes)
+    rows = []
+    for o in sorted(outcomes, key=lambda o: o.student):
+        cells = "".join(f"<td>{_number(o.exercises.get(n, [0, 0])[0])}</td>" for n in exercises)
+        rows.append(f"<tr class='{e(o.status.replace(' ', '-'))}'><td>{e(o.student)}</td>"
+                    f"<td>{e(o.status)}</td><td>{_number(o.score)} / {_number(o.max_score)}</td>"
+                    f"{cells}<td>{e('; '.join(o.flags))}</td></tr>")
+    problems = [o for o in outcomes if o.status != "graded" or o.message]
+    failures = "".join(f"<li><b>{e(o.student)}</b> ({e(o.status)}): {e(o.message)}</li>"
+                       for o in sorted(problems, key=lambda o: o.student)) or "<li>none</li>"
+    flagged = "".join(f"<li><b>{e(o.student)}</b>: {e('; '.join(o.flags))}</li>"
+                      for o in outcomes if o.flags) or "<li>none</li>"
+    rates = "".join(f"<tr><td>{e(n)}</td><td>{r:.0%}</td></tr>" for n, r in pass_rates(outcomes).items())
+    graded = [o for o in outcomes if o.status == "graded"]
+    mean = sum(o.score for o in outcomes) / len(outcomes)
+    banner = "".join(f"<p class='warning'>{e(w)}</p>" for w in warnings)
+    head = "".join(f"<th>{e(n)}</th>" for n in exercises)
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{e(assignment)}: class report</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; max-width: 70em; }}
+table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
+td, th {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }}
+tr.graded td:nth-child(2) {{ color: #2a7a2a; }}
+tr:not(.graded) td:nth-child(2) {{ color: #b02a2a; font-weight: bold; }}
+.warning {{ background: #fde2e2; border: 2px solid #b02a2a; padding: 0.6em; font-weight: bold; }}
+</style>
+</head>
+<body>
+<h1>{e(assignment)}: class report</h1>
+{banner}
+<p>{len(outcomes)} submissions, {len(graded)} graded without problems; mean score {mean:.2f} of {_number(outcomes[0].max_score)}.</p>
+<h2>Score distribution</h2>
+<img alt="histogram of the students' scores" src="data:image/png;base64,{score_plot(outcomes)}">
+<h2>Full marks per exercise</h2>
+<table><tr><th>exercise</th><th>students with full marks</th></tr>{rates}</table>
+<h2>Students</h2>
+<table><tr><th>student</th><th>status</th><th>score</th>{head}<th>flags</th></tr>
+{''.join(rows)}
+</table>
+<h2>Failures</h2>
+<ul>{failures}</ul>
+<h2>Changed or deleted locked cells</h2>
+<ul>{flagged}</ul>
+</body>
+</html>
+"""
+    partial = Path(str(path) + ".part")
+    partial.write_text(page)
+    os.replace(partial, path)
+
+
+def write_outputs(root, assignment, outcomes, warnings=()):
+    """grades.csv and report.html at the course root; returns their paths."""
+    root = Path(root)
+    write_grades_csv(root / "grades.csv", outcomes)
+    write_report(root / "report.html", assignment, outcomes, warnings)
+    return {"grades": root / "grades.csv", "report": root / "report.html",
+            "feedback": root / "feedback"}
+
+
+def print_summary(outcomes, graded_now, paths):
+    """A short table on the terminal, then where the files are."""
+    width = max(len("student"), *(len(o.student) for o in outcomes))
+    print(f"{'student':<{width}}  {'status':<16} score")
+    for o in sorted(outcomes, key=lambda o: o.student):
+        flag = "  (flagged: " + "; ".join(o.flags) + ")" if o.flags else ""
+        print(f"{o.student:<{width}}  {o.status:<16} {_number(o.score)}/{_number(o.max_score)}{flag}")
+    reused = len(outcomes) - graded_now
+    print(f"{graded_now} graded now" + (f", {reused} unchanged since the last run" if reused else ""))
+    for name, path in paths.items():
+        print(f"{name}: {path}")

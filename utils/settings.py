@@ -1,0 +1,37 @@
+"""The kit's grading settings, read from the ``Grading`` section of nbgrader_config.py.
+
+    c.Grading.submission_timeout = 60   # seconds for one whole submission
+    c.ExecutePreprocessor.timeout = 10  # seconds for one cell (nbgrader's own setting)
+    c.Grading.zip_pattern = r"..."      # LMS export file names, see utils/collect.py
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+from . import KitError
+
+
+@dataclass
+class Settings:
+    course_id: str
+    cell_timeout: int = 10
+    submission_timeout: int = 60
+    zip_pattern: str = ""
+
+
+def load_settings(root):
+    """Settings of the course at root; KitError if its nbgrader_config.py is missing or broken."""
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(Path(root))).load_config()
+    except ConfigFileNotFound:
+        raise KitError(f"no nbgrader_config.py in {root}") from None
+    except Exception as error:
+        raise KitError(f"nbgrader_config.py cannot be read: {type(error).__name__}: {error}") from None
+    grading = config.get("Grading", {})
+    settings = Settings(course_id=config.CourseDirectory.get("course_id", "course"))
+    settings.cell_timeout = int(config.ExecutePreprocessor.get("timeout", settings.cell_timeout))
+    for name in ("submission_timeout", "zip_pattern"):
+        if name in grading:
+            setattr(settings, name, type(getattr(settings, name))(grading[name]))
+    return settings
