@@ -1,5 +1,7 @@
 """`python -m utils grade` end to end: real nbgrader on the bundled demo submissions."""
 import base64
+import re
+import zipfile
 import csv
 import html
 import shutil
@@ -147,24 +149,6 @@ def test_report_is_well_formed_html_with_an_embedded_plot(graded_course):
     assert "10 graded now" in done.stdout and "report.html" in done.stdout
 
 
-def test_grading_again_changes_nothing_and_regrades_only_a_new_submission(graded_course, tmp_path):
-    course, _ = graded_course
-    before = (course / "grades.csv").read_text()
-    again = grade(course, "--jobs", "2")
-    assert again.returncode == 0, again.stderr[-2000:]
-    assert "0 graded now, 10 unchanged" in again.stdout
-    assert (course / "grades.csv").read_text() == before
-    # wrong_sample hands in a fixed notebook: only that student is graded again.
-    fixed = course / "submitted" / "correct" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    shutil.copy(fixed, course / "submitted" / "wrong_sample" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    third = grade(course)
-    assert third.returncode == 0, third.stderr[-2000:]
-    assert "1 graded now, 9 unchanged" in third.stdout
-    assert read_grades(course)["wrong_sample"]["score"] == "12"
-    with sqlite3.connect(course / "gradebook.db") as db:
-        assert db.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0] == 10
-
-
 def test_a_second_run_is_refused_while_one_holds_the_course(tmp_path):
     course = make_course(tmp_path)
     (course / "submitted").mkdir()
@@ -200,3 +184,83 @@ def test_demo_submissions_are_made_from_the_current_release(tmp_path):
     assert ours == theirs
     stale = [str(p) for p in ours if (DEMO_SUBMISSIONS / p).read_bytes() != (fresh / p).read_bytes()]
     assert not stale, f"run `python -m utils demo --regenerate`: {stale}"
+
+
+def visible_failures_when_graded(course, student):
+    with sqlite3.connect(course / "gradebook.db") as db:
+        rows = db.execute("""SELECT base_cell.name FROM grade
+                             JOIN base_cell ON grade.cell_id = base_cell.id
+                             JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id
+                             JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id
+                             WHERE submitted_assignment.student_id = ? AND grade.auto_score = 0""",
+                          (student,)).fetchall()
+    return sorted(name for (name,) in rows if name.endswith("_visible"))
+
+
+@pytest.mark.parametrize("student", ["correct", "wrong_sample", "raises"])
+def test_validate_gives_the_same_verdict_on_visible_checks_as_grading(graded_course, tmp_path, student):
+    course, _ = graded_course
+    shutil.copytree(ROOT / "release" / ASSIGNMENT, tmp_path / ASSIGNMENT)
+    notebook = tmp_path / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    shutil.copy(DEMO_SUBMISSIONS / student / ASSIGNMENT / notebook.name, notebook)
+    done = subprocess.run([sys.executable, "-m", "utils", "validate", str(notebook)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    failing = visible_failures_when_graded(course, student)
+    assert done.returncode == (1 if failing else 0), done.stdout + done.stderr
+    assert done.stdout.count("FAILED  check") == len(failing)
+
+
+def test_validate_refuses_a_broken_notebook_in_one_line(tmp_path):
+    broken = tmp_path / "dinosaur_island.ipynb"
+    broken.write_text('{"cells": [')
+    done = subprocess.run([sys.executable, "-m", "utils", "validate", str(broken)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: dinosaur_island.ipynb is not valid notebook JSON (Expecting value, line 1)"
+
+
+@pytest.mark.parametrize("path, student", [
+    ("/c/downloaded/a/extracted/smithjane_12345_67890_dinosaur_island.ipynb", "smithjane"),
+    ("/c_1_2_x/extracted/smithjane_late_12345_67890_dinosaur_island-1.ipynb", "smithjane"),
+    ("/c/extracted/Jane Smith_12345_assignsubmission_file_dinosaur_island.ipynb", "Jane Smith"),
+    ("/c/extracted/x/Jane Smith_12345_assignsubmission_file_/dinosaur_island.ipynb", "Jane Smith"),
+])
+def test_default_zip_pattern_reads_common_lms_names_from_absolute_paths(path, student):
+    from utils.collect import DEFAULT_PATTERN
+    match = re.match(DEFAULT_PATTERN, path)
+    assert match and match["student_id"] == student and match["file_id"] == "dinosaur_island"
+
+
+def test_grading_from_lms_zip_exports(tmp_path):
+    course = make_course(tmp_path / "course")
+    shutil.copytree(ROOT / "release", course / "release")
+    exports = []
+    for name, members in {"canvas.zip": {"smithjane_12345_67890_dinosaur_island.ipynb": "correct"},
+                          "moodle.zip": {"Li Wei_777_assignsubmission_file_/dinosaur_island.ipynb": "wrong_sample"}}.items():
+        with zipfile.ZipFile(tmp_path / name, "w") as archive:
+            for member, demo in members.items():
+                archive.write(DEMO_SUBMISSIONS / demo / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", member)
+        exports.append(str(tmp_path / name))
+    done = grade(course, "--zip", *exports)
+    assert done.returncode == 0, done.stderr[-2000:]
+    grades = read_grades(course)
+    assert {s: row["score"] for s, row in grades.items()} == {"smithjane": "12", "Li Wei": "9"}
+
+
+def test_grading_again_changes_nothing_and_regrades_only_a_new_submission(graded_course, tmp_path):
+    course, _ = graded_course
+    before = (course / "grades.csv").read_text()
+    again = grade(course, "--jobs", "2")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "0 graded now, 10 unchanged" in again.stdout
+    assert (course / "grades.csv").read_text() == before
+    # syntax_error hands in a fixed notebook: only that student is graded again.
+    # (This changes the shared course, so this test comes last in the file.)
+    fixed = course / "submitted" / "correct" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    shutil.copy(fixed, course / "submitted" / "syntax_error" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    third = grade(course)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert "1 graded now, 9 unchanged" in third.stdout
+    assert read_grades(course)["syntax_error"]["score"] == "12"
+    with sqlite3.connect(course / "gradebook.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0] == 10

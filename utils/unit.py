@@ -18,6 +18,9 @@ import sys
 from pathlib import Path
 
 import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.coursedir import CourseDirectory
 from traitlets.config.loader import PyFileConfigLoader
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -84,9 +87,6 @@ def cell_errors(notebook):
 
 def autograde(course, config, assignment, student, log):
     """Run nbgrader autograde for one student; returns an error line or None."""
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.converters import Autograde
-
     coursedir = CourseDirectory(config=config, root=str(course))
     coursedir.assignment_id, coursedir.student_id = assignment, student
     app = Autograde(coursedir=coursedir, config=config)
@@ -101,8 +101,6 @@ def autograde(course, config, assignment, student, log):
 
 def scores(course, config, assignment, student):
     """{grade cell: [score, max_score]} from the scratch gradebook."""
-    from nbgrader.api import Gradebook
-
     url = f"sqlite:///{course / 'gradebook.db'}"
     with Gradebook(url, config.CourseDirectory.course_id) as gradebook:
         submission = gradebook.find_submission(assignment, student)
@@ -112,9 +110,6 @@ def scores(course, config, assignment, student):
 
 def feedback(course, config, assignment, student):
     """nbgrader's feedback HTML, rendered from notebooks whose hidden tests are stripped."""
-    from nbgrader.converters import GenerateFeedback
-    from nbgrader.coursedir import CourseDirectory
-
     folder = course / "autograded" / student / assignment
     originals = {path: path.read_bytes() for path in folder.glob("*.ipynb")}
     try:
@@ -163,6 +158,22 @@ def explain(error, log):
     if "kernel died" in text or "deadkernel" in text:
         return "the kernel died while running the notebook (os._exit, a crash or memory)", "kernel died"
     return error, "error"
+
+
+def run_child(course, assignment, student, env):
+    """Entry point of a unit started by utils.grade in a process of its own.
+
+    The process leads a session of its own and writes its log beside the result, so the grader
+    can kill it with everything it started and show what went wrong.
+    """
+    os.setsid()
+    log = os.open(Path(course) / "unit.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(course)
+    main([str(course), assignment, student])
 
 
 def main(argv):
