@@ -1,0 +1,69 @@
+"""Seconds per submission: `python -m utils grade` (1 and 2 jobs) beside plain `nbgrader autograde`.
+
+Usage: .venv/bin/python benchmarks/grading.py [--submissions 20] [--no-sandbox]
+
+Every course is a fresh copy of this one with N copies of the correct demo submission. The kit's
+figures are whole command runs (releasing the assignment into its scratch course included);
+nbgrader's is the autograde command alone, after generate_assignment.
+"""
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from utils import ASSIGNMENT, SOURCE  # noqa: E402
+from utils.demo import DEMO_SUBMISSIONS  # noqa: E402
+from utils.release import nbgrader_env  # noqa: E402
+
+
+def make_course(folder, submissions):
+    shutil.copytree(SOURCE / ASSIGNMENT, folder / "source" / ASSIGNMENT,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    correct = DEMO_SUBMISSIONS / "correct" / ASSIGNMENT
+    for number in range(submissions):
+        shutil.copytree(correct, folder / "submitted" / f"student{number:02d}" / ASSIGNMENT)
+    return folder
+
+
+def timed(command, cwd):
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=nbgrader_env())
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=20)
+    parser.add_argument("--no-sandbox", action="store_true", help="pass --no-sandbox to the kit")
+    args = parser.parse_args()
+    n = args.submissions
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        plain = make_course(Path(scratch) / "plain", n)
+        timed([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT], plain)
+        rows.append(("nbgrader autograde", timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], plain)))
+        for jobs in (1, 2):
+            course = make_course(Path(scratch) / f"kit{jobs}", n)
+            command = [sys.executable, "-m", "utils", "grade", ASSIGNMENT, "--course", str(course),
+                       "--jobs", str(jobs)] + (["--no-sandbox"] if args.no_sandbox else [])
+            rows.append((f"utils grade --jobs {jobs}", timed(command, ROOT)))
+    base = rows[0][1] / n
+    print(f"{n} correct submissions of {ASSIGNMENT}")
+    print(f"{'command':<24} {'total s':>8} {'s/submission':>13} {'vs nbgrader':>12}")
+    for name, seconds in rows:
+        print(f"{name:<24} {seconds:8.1f} {seconds / n:13.2f} {seconds / n / base:11.2f}x")
+    one, two = rows[1][1], rows[2][1]
+    print(f"second job speed-up: {one / two:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
