@@ -1,10 +1,11 @@
 """Seconds per submission: `python -m utils grade` (1 and 2 jobs) beside plain `nbgrader autograde`.
 
-Usage: .venv/bin/python benchmarks/grading.py [--submissions 20] [--no-sandbox]
+Usage: .venv/bin/python benchmarks/grading.py [--submissions 20]
 
 Every course is a fresh copy of this one with N copies of the correct demo submission. The kit's
-figures are whole command runs (releasing the assignment into its scratch course included);
-nbgrader's is the autograde command alone, after generate_assignment.
+figures are whole command runs (releasing the assignment into its scratch course, the sandbox
+and the judge included); nbgrader's is the autograde command alone, after generate_assignment.
+The last row shows what the sandbox costs: the kit with one job and --no-sandbox.
 """
 import argparse
 import shutil
@@ -43,7 +44,6 @@ def timed(command, cwd):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=20)
-    parser.add_argument("--no-sandbox", action="store_true", help="pass --no-sandbox to the kit")
     args = parser.parse_args()
     n = args.submissions
     rows = []
@@ -51,18 +51,19 @@ def main():
         plain = make_course(Path(scratch) / "plain", n)
         timed([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT], plain)
         rows.append(("nbgrader autograde", timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], plain)))
-        for jobs in (1, 2):
-            course = make_course(Path(scratch) / f"kit{jobs}", n)
+        for jobs, extra in ((1, []), (2, []), (1, ["--no-sandbox"])):
+            course = make_course(Path(scratch) / f"kit{jobs}{len(extra)}", n)
             command = [sys.executable, "-m", "utils", "grade", ASSIGNMENT, "--course", str(course),
-                       "--jobs", str(jobs)] + (["--no-sandbox"] if args.no_sandbox else [])
-            rows.append((f"utils grade --jobs {jobs}", timed(command, ROOT)))
+                       "--jobs", str(jobs), *extra]
+            rows.append((" ".join([f"utils grade --jobs {jobs}", *extra]), timed(command, ROOT)))
     base = rows[0][1] / n
     print(f"{n} correct submissions of {ASSIGNMENT}")
-    print(f"{'command':<24} {'total s':>8} {'s/submission':>13} {'vs nbgrader':>12}")
+    print(f"{'command':<36} {'total s':>8} {'s/submission':>13} {'vs nbgrader':>12}")
     for name, seconds in rows:
-        print(f"{name:<24} {seconds:8.1f} {seconds / n:13.2f} {seconds / n / base:11.2f}x")
-    one, two = rows[1][1], rows[2][1]
-    print(f"second job speed-up: {one / two:.2f}x")
+        print(f"{name:<36} {seconds:8.1f} {seconds / n:13.2f} {seconds / n / base:11.2f}x")
+    one, two, bare = rows[1][1], rows[2][1], rows[3][1]
+    print(f"second job speed-up: {one / two:.2f}x; sandbox cost: {(one - bare) / n:+.2f} s per submission "
+          f"({one / bare:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -93,10 +93,8 @@ def run(args):
     if args.regenerate:
         print(f"wrote {write_demo_submissions()}")
         return
-    from .grade import grade
-    from .report import print_summary, write_outputs
+    from .grade import finish, grade
 
     outcomes, graded_now = grade(ROOT, ASSIGNMENT, DEMO_SUBMISSIONS, jobs=args.jobs)
-    paths = write_outputs(ROOT, ASSIGNMENT, outcomes)
-    print_summary(outcomes, graded_now, paths)
+    paths = finish(ROOT, ASSIGNMENT, outcomes, graded_now)
     print(f"\nopen the class report: {paths['report'].as_uri()}")

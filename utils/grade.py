@@ -21,9 +21,10 @@ from pathlib import Path
 import nbformat
 import psutil
 
-from . import ASSIGNMENT, ROOT, KitError, unit
+from . import ASSIGNMENT, ROOT, KitError, judge, unit
 from .gradebook import assignment_checksums, backup, check_integrity, course_lock, record
 from .release import nbgrader_env
+from .sandbox import Limits, release_command, sandbox_problem, wrap_command
 from .settings import load_settings
 from .submissions import grade_id
 
@@ -43,6 +44,8 @@ class Outcome:
     message: str = ""
     seconds: float = 0.0
     digest: str = ""
+    sandboxed: bool = True
+    cell_scores: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -141,11 +144,19 @@ def inspect(assignment, folder):
     return None, "", flags
 
 
-def make_unit_course(assignment, student, folder, scratch):
+SANDBOX_CONFIG = """
+# Added by the grader: every student kernel runs in a sandbox (utils/sandbox.py).
+from utils.sandbox import sandboxed_autograde_preprocessors
+c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
+"""
+
+
+def make_unit_course(assignment, student, folder, scratch, sandbox=True):
     """A scratch course for one submission: config, gradebook, helper files, the submission."""
     course = Path(tempfile.mkdtemp(prefix="unit-", dir=scratch))
     template = assignment.course
-    shutil.copy(template / "nbgrader_config.py", course)
+    config = (template / "nbgrader_config.py").read_text()
+    (course / "nbgrader_config.py").write_text(config + (SANDBOX_CONFIG if sandbox else ""))
     shutil.copy(template / "gradebook.db", course)
     # Units get the helper files, never the instructor's notebooks.
     shutil.copytree(template / "source", course / "source", ignore=shutil.ignore_patterns("*.ipynb"))
@@ -198,6 +209,49 @@ def run_unit(course, assignment, student, timeout):
     return json.loads(result_file.read_text()), False
 
 
+def judge_submission(assignment, folder, scratch, sandbox, limits):
+    """Re-check the submission's functions outside its kernel (utils/judge.py): a Verdict."""
+    workdir = Path(tempfile.mkdtemp(prefix="judge-", dir=scratch))
+    shutil.copytree(assignment.course / "source" / assignment.name, workdir, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.ipynb"))
+    notebook = Path(folder) / f"{judge.NOTEBOOK}.ipynb"
+    shutil.copy(notebook, workdir / notebook.name)
+    made = []
+
+    def wrap(argv):
+        made.append(wrap_command(argv, workdir, Limits(**limits), env=judge.collector_env()))
+        return made[-1]
+
+    try:
+        return judge.judge_notebook(workdir / notebook.name, workdir, wrap=wrap if sandbox else None,
+                                    source=assignment.course / "source")
+    finally:
+        for command in made:
+            release_command(command)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def apply_verdict(outcome, verdict, assignment, cell_scores):
+    """Grade an exercise on its real results when its hidden checks gave full marks but the
+    judge's re-run of the student's functions (outside the kernel) fails: the checks were
+    switched off from student code. Hidden checks cover every case the judge tries, so an
+    honest solution cannot pass them all and fail the judge. Changes cell_scores ({cell: score})
+    and the outcome in place."""
+    for exercise in outcome.exercises:
+        fraction = verdict.fractions.get(exercise, 1.0)
+        cells = [c for c in assignment.cells if assignment.exercise_of(c) == exercise]
+        hidden_full = [c for c in cells if c.endswith("_hidden")
+                       and cell_scores.get(c, 0) >= assignment.cells[c] - 1e-9]
+        if fraction >= 1.0 or not hidden_full:
+            continue
+        for cell in cells:
+            cell_scores[cell] = min(cell_scores.get(cell, 0.0), round(fraction * assignment.cells[cell], 2))
+        outcome.exercises[exercise][0] = sum(cell_scores[c] for c in cells)
+        reason = verdict.reasons.get(exercise) or verdict.error or "results differ"
+        outcome.flags.append(f"{exercise}: notebook checks passed but its real results fail ({reason})")
+    outcome.score = sum(score for score, _ in outcome.exercises.values())
+
+
 def outcome_from(assignment, student, result, timed_out, flags, timeout, cell_timeout):
     """Turn a unit's result into a status and scores per exercise."""
     exercises = assignment.zero()
@@ -210,9 +264,11 @@ def outcome_from(assignment, student, result, timed_out, flags, timeout, cell_ti
         status = result.get("failure") if result.get("failure") in STATUSES else "grading failed"
         return Outcome(student, status, 0.0, max_score, exercises, flags,
                        (error or "nothing could be graded")[:300])
+    cell_scores = {}
     for cell, (score, _) in result["scores"].items():
         if cell in assignment.cells:
             exercises[assignment.exercise_of(cell)][0] += score
+            cell_scores[cell] = score
     cell_errors = result.get("cell_errors", {})
     timeouts = [cell for cell, text in cell_errors.items() if text.startswith("CellTimeoutError")]
     for cell in timeouts:
@@ -221,7 +277,7 @@ def outcome_from(assignment, student, result, timed_out, flags, timeout, cell_ti
     failed = [f"{cell}: {text}" for cell, text in cell_errors.items()]
     message = "; ".join(failed)[:500]
     score = sum(score for score, _ in exercises.values())
-    return Outcome(student, status, score, max_score, exercises, flags, message)
+    return Outcome(student, status, score, max_score, exercises, flags, message, cell_scores=cell_scores)
 
 
 class Course:
@@ -276,10 +332,7 @@ class Course:
             made = unit_course / kind / outcome.student / assignment.name if unit_course else None
             if made and made.is_dir():
                 shutil.copytree(made, target)
-        scores = {}
-        if unit_course and outcome.status in ("graded", "timed out") and outcome.score:
-            result = json.loads((unit_course / "result.json").read_text())
-            scores = {cell: score for cell, (score, _) in result["scores"].items()}
+        scores = outcome.cell_scores if outcome.status in ("graded", "timed out") else {}
         settings = load_settings(self.root)
         record(self.gradebook, settings.course_id, assignment.name, outcome.student, scores,
                timestamp=timestamp, flagged=bool(outcome.flags))
@@ -294,12 +347,17 @@ def read_timestamp(folder):
     return path.read_text().strip() if path.exists() else None
 
 
-def grade(root, assignment_name, submissions, jobs=1, progress=True):
-    """Grade every submission; returns the outcomes of all students of the assignment."""
+def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=True):
+    """Grade every submission; returns (outcomes of the assignment's students, number graded now)."""
     from tqdm import tqdm
 
     course = Course(root)
     settings = load_settings(course.root)
+    if sandbox and sandbox_problem():
+        raise KitError(f"cannot sandbox student code here: {sandbox_problem()}; to grade anyway "
+                       "(only notebooks you trust) run again with --no-sandbox")
+    limits = settings.sandbox_limits or {}
+    Limits(**limits)  # a bad limit in nbgrader_config.py stops the run before any grading
     found = find_submissions(submissions, assignment_name)
     with course_lock(course.root), tempfile.TemporaryDirectory(prefix="grading-") as scratch:
         assignment = prepare_assignment(course.root, assignment_name, scratch)
@@ -308,6 +366,7 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True):
         # An outcome stays valid while both the submission and the released assignment are unchanged.
         version = hashlib.sha256(repr(sorted(assignment_checksums(
             assignment.course / "gradebook.db", assignment_name).items())).encode()).hexdigest()[:8]
+        version += "" if sandbox else "-unsandboxed"
         todo = {}
         for student, folder in found.items():
             submission_digest = f"{digest(folder)}-{version}"
@@ -323,11 +382,15 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True):
                 outcome = Outcome(student, status, 0.0, sum(assignment.cells.values()),
                                   assignment.zero(), flags, message)
             else:
-                unit_course = make_unit_course(assignment, student, folder, scratch)
+                unit_course = make_unit_course(assignment, student, folder, scratch, sandbox)
                 result, timed_out = run_unit(unit_course, assignment_name, student,
                                              settings.submission_timeout)
                 outcome = outcome_from(assignment, student, result, timed_out, flags,
                                        settings.submission_timeout, settings.cell_timeout)
+                if outcome.status in ("graded", "timed out") and judge.NOTEBOOK in assignment.notebooks:
+                    verdict = judge_submission(assignment, folder, scratch, sandbox, limits)
+                    apply_verdict(outcome, verdict, assignment, outcome.cell_scores)
+            outcome.sandboxed = sandbox
             outcome.seconds = round(time.monotonic() - started, 2)
             outcome.digest = submission_digest
             return outcome, unit_course, folder
@@ -364,14 +427,14 @@ def add_parser(subparsers):
     where.add_argument("--zip", metavar="FILE", nargs="+", type=Path,
                        help="zip files exported by a learning-management system")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    parser.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                        help="run student code without the sandbox (unsafe; only trusted notebooks)")
     parser.add_argument("--course", type=Path, default=ROOT,
                         help="course folder (default: this repository)")
     parser.set_defaults(run=run)
 
 
 def run(args):
-    from .report import print_summary, write_outputs
-
     if args.jobs < 1:
         raise KitError("--jobs must be at least 1")
     root = args.course.resolve()
@@ -379,9 +442,28 @@ def run(args):
     if args.zip:
         from .collect import collect_zips
         submissions = collect_zips(root, args.assignment, args.zip)
-    outcomes, graded_now = grade(root, args.assignment, submissions, jobs=args.jobs)
+    if not args.sandbox:
+        print(UNSANDBOXED, file=sys.stderr)
+    outcomes, graded_now = grade(root, args.assignment, submissions, jobs=args.jobs,
+                                 sandbox=args.sandbox)
     if not outcomes:
         raise KitError(f"no submissions of {args.assignment} in {submissions} "
                        f"(expected {submissions}/<student>/{args.assignment}/)")
-    paths = write_outputs(root, args.assignment, outcomes)
+    finish(root, args.assignment, outcomes, graded_now)
+
+
+UNSANDBOXED = ("WARNING: grading WITHOUT a sandbox (--no-sandbox): student code can read and "
+               "change this course's files, the gradebook and the hidden tests")
+
+
+def finish(root, assignment, outcomes, graded_now):
+    """Write grades.csv and the report, then print the summary."""
+    from .report import print_summary, write_outputs
+
+    unsandboxed = [o.student for o in outcomes if not o.sandboxed]
+    warnings = [f"{UNSANDBOXED}. Graded that way: {', '.join(unsandboxed)}."] if unsandboxed else []
+    paths = write_outputs(root, assignment, outcomes, warnings)
     print_summary(outcomes, graded_now, paths)
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    return paths

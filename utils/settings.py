@@ -3,6 +3,7 @@
     c.Grading.submission_timeout = 60   # seconds for one whole submission
     c.ExecutePreprocessor.timeout = 10  # seconds for one cell (nbgrader's own setting)
     c.Grading.zip_pattern = r"..."      # LMS export file names, see utils/collect.py
+    c.SandboxedKernelManager.memory_bytes = 2 * 2**30   # sandbox limits, see utils/sandbox.py
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ class Settings:
     cell_timeout: int = 10
     submission_timeout: int = 60
     zip_pattern: str = ""
+    sandbox_limits: dict = None   # fields of utils.sandbox.Limits set in c.SandboxedKernelManager
 
 
 def load_settings(root):
@@ -34,4 +36,7 @@ def load_settings(root):
     for name in ("submission_timeout", "zip_pattern"):
         if name in grading:
             setattr(settings, name, type(getattr(settings, name))(grading[name]))
+    limits = config.get("SandboxedKernelManager", {})
+    settings.sandbox_limits = {name: limits[name] for name in
+                               ("memory_bytes", "cpu_seconds", "processes", "output_bytes") if name in limits}
     return settings

@@ -1,0 +1,457 @@
+"""Hostile code in a sandboxed kernel (utils/sandbox.py) cannot reach the course or outlive it.
+
+Every test runs real kernels in real bubblewrap sandboxes, against a scratch
+course laid out as nbgrader's (source/, release/, gradebook.db, autograded/).
+"""
+import ast
+import contextlib
+import hashlib
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbgrader.api import Gradebook
+from traitlets.config import Config
+
+from utils import ROOT, KitError
+from utils.release import nbgrader_env
+from utils.sandbox import (Limits, SandboxedKernelManager, release_command, sandbox_problem,
+                           wrap_command)
+
+PROCESS_LIMIT = 24
+
+
+def write_course(root):
+    """A scratch course: instructor's files, two students' graded folders; returns s1's folder."""
+    files = {
+        "source/ps1/ps1.ipynb": '{"hidden": "assert answer == 42  # SECRET"}',
+        "source/ps1/helper.py": "VALUE = 1\n",
+        "release/ps1/ps1.ipynb": '{"released": true}',
+        "autograded/s2/ps1/ps1.ipynb": '{"other": "student"}',
+        "autograded/s1/ps1/ps1.ipynb": '{"mine": true}',
+        "nbgrader_config.py": "c = get_config()\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    with contextlib.closing(sqlite3.connect(root / "gradebook.db")) as gradebook:
+        gradebook.execute("CREATE TABLE source_cell (name TEXT, source TEXT)")
+        gradebook.execute("INSERT INTO source_cell VALUES ('hidden', 'assert answer == 42')")
+        gradebook.commit()
+    return root / "autograded" / "s1" / "ps1"
+
+
+def course_files(root):
+    """The course's files but those of the graded student's own folder."""
+    own = root / "autograded" / "s1"
+    return [path for path in root.rglob("*") if path.is_file() and own not in path.parents]
+
+
+def protected_files(root):
+    """The files student code must neither read nor change: the course's and the kit's."""
+    return course_files(root) + [ROOT / "nbgrader_config.py", ROOT / "utils" / "sandbox.py"]
+
+
+def digests(paths):
+    return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+
+
+def processes_with(text):
+    """Host pids whose command line contains text."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if text in command and entry.name != str(os.getpid()):
+                found.append(int(entry.name))
+    return found
+
+
+class Kernel:
+    """A running sandboxed kernel; run(code) executes one cell and returns its text output."""
+
+    def __init__(self, workdir, timeout=60, **traits):
+        self.notebook = nbformat.v4.new_notebook()
+        # As in nbgrader: the client makes the manager (from configuration), shuts
+        # its kernel down when done, and interrupts a cell that runs too long.
+        self.client = NotebookClient(
+            self.notebook, kernel_name="python3", kernel_manager_class=SandboxedKernelManager,
+            config=Config(SandboxedKernelManager=traits), timeout=timeout, allow_errors=True,
+            interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}},
+            error_on_timeout={"ename": "CellTimeoutError", "evalue": "", "traceback": []})
+
+    def run(self, code):
+        cell = nbformat.v4.new_code_cell(textwrap.dedent(code))
+        self.notebook.cells.append(cell)
+        self.client.execute_cell(cell, len(self.notebook.cells) - 1)
+        return "".join(output.get("text", "") or f"{output.get('ename')}\n"
+                       for output in cell.outputs)
+
+    def value(self, code):
+        """The Python value printed by the cell's last line."""
+        return ast.literal_eval(self.run(code).strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def sandboxed_kernel(workdir, **options):
+    kernel = Kernel(workdir, **options)
+    with kernel.client.setup_kernel():
+        kernel.manager = kernel.client.km
+        yield kernel
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    workdir = write_course(root)
+    before = digests(course_files(root))
+    yield root, workdir
+    assert digests(course_files(root)) == before, "student code changed a course file"
+
+
+@pytest.fixture(scope="module")
+def kernel(course):
+    with sandboxed_kernel(course[1], processes=PROCESS_LIMIT) as running:
+        yield running
+
+
+def test_a_sandbox_can_be_made_here():
+    # The kit's CI installs bubblewrap; a failure here names what is missing.
+    assert sandbox_problem() is None
+
+
+def test_without_bubblewrap_the_reason_is_given_in_one_line(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "from utils.sandbox import sandbox_problem; print(sandbox_problem())"],
+        cwd=ROOT, env={"PATH": str(tmp_path)}, capture_output=True, text=True)
+    assert done.stdout == \
+        "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)\n"
+
+
+def test_course_files_cannot_be_read(kernel, course):
+    root, _ = course
+    targets = [str(path) for path in protected_files(root)] + ["/etc/shadow", "/root/.bashrc"]
+    outcomes = kernel.value(f"""
+        outcomes = {{}}
+        for path in {targets!r}:
+            try:
+                with open(path, "rb") as file:
+                    outcomes[path] = file.read(20)
+            except OSError as error:
+                outcomes[path] = type(error).__name__
+        print(outcomes)
+    """)
+    leaked = {path: outcome for path, outcome in outcomes.items() if isinstance(outcome, bytes)}
+    assert not leaked
+    relative = kernel.value("""
+        import os
+        print([os.path.exists(p) for p in ("../../../source", "../../../gradebook.db", "../../s2")])
+    """)
+    assert relative == [False, False, False]
+
+
+def test_course_files_cannot_be_changed(kernel, course):
+    root, _ = course
+    targets = [str(path) for path in protected_files(root)]
+    outcomes = kernel.value(f"""
+        import os
+        outcomes = {{}}
+        for path in {targets!r}:
+            try:
+                with open(path, "ab") as file:
+                    file.write(b"# changed by student code")
+                outcomes[path] = "appended"
+            except OSError as error:
+                outcomes[path] = type(error).__name__
+        for path in ({str(root / "planted.py")!r}, "/work/main/.venv/lib/planted.py"):
+            try:
+                open(path, "w").close()
+                outcomes[path] = "created"
+            except OSError as error:
+                outcomes[path] = type(error).__name__
+        print(outcomes)
+    """)
+    # A write either fails or lands in the sandbox's private /tmp (the scratch
+    # course lives under the host's /tmp): the host's files never see it.
+    assert outcomes[str(ROOT / "nbgrader_config.py")] in ("PermissionError", "OSError")
+    assert set(outcomes.values()) <= {"FileNotFoundError", "PermissionError", "OSError",
+                                      "appended", "created"}, outcomes
+    for target in targets:
+        assert b"changed by student code" not in Path(target).read_bytes()
+    assert not (root / "planted.py").exists()
+    assert not Path("/work/main/.venv/lib/planted.py").exists()
+    # The module fixture also compares every protected file's hash after the last test.
+
+
+def test_own_folder_is_writable_and_is_the_working_folder(kernel, course):
+    _, workdir = course
+    working_folder = kernel.value(
+        "import os\nopen('answer.txt', 'w').write('42')\nprint(repr(os.getcwd()))")
+    assert working_folder == str(workdir)
+    assert (workdir / "answer.txt").read_text() == "42"
+
+
+def test_only_the_python_installation_is_visible(kernel):
+    listing = kernel.value("""
+        import os
+        print({folder: sorted(os.listdir(folder)) for folder in ("/", "/work", "/work/main")})
+    """)
+    assert listing["/work/main"] == [".venv"]
+    assert set(listing["/"]) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc",
+                                 "root", "sbin", "tmp", "usr", "work"}
+
+
+def test_the_kernel_has_no_privileges(kernel):
+    status = kernel.run("print(open('/proc/self/status').read())")
+    effective = [line.split()[1] for line in status.splitlines() if line.startswith("CapEff")]
+    assert effective == ["0000000000000000"]
+    assert kernel.value("import os\nprint(os.getuid() != 0)")
+
+
+def test_no_network_to_the_hosts_loopback(kernel):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(0.5)
+        port = server.getsockname()[1]
+        outcome = kernel.value(f"""
+            import socket
+            try:
+                socket.create_connection(("127.0.0.1", {port}), timeout=3).close()
+                print(repr("connected"))
+            except OSError as error:
+                print(repr(type(error).__name__))
+        """)
+        with pytest.raises(socket.timeout):
+            server.accept()
+    assert outcome in ("ConnectionRefusedError", "TimeoutError", "OSError")
+
+
+def test_allocating_6_gb_fails_inside_the_kernel(kernel):
+    output = kernel.run("""
+        import numpy as np
+        big = np.ones(6 * 10**9 // 8)
+    """)
+    assert "MemoryError" in output
+    assert kernel.value("print(1 + 1)") == 2
+
+
+def test_a_fork_bomb_is_capped_and_its_processes_stopped(kernel):
+    forked, error = kernel.value("""
+        import os, time
+        children, error = [], None
+        try:
+            for _ in range(500):
+                pid = os.fork()
+                if pid == 0:
+                    time.sleep(600)
+                    os._exit(0)
+                children.append(pid)
+        except OSError as failure:
+            error = type(failure).__name__
+        for pid in children:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        print((len(children), error))
+    """)
+    assert error == "BlockingIOError" and 0 < forked < PROCESS_LIMIT
+    assert subprocess.run(["true"]).returncode == 0
+
+
+def test_a_detached_process_dies_with_its_kernel(course, tmp_path):
+    workdir = tmp_path / "ps1"
+    workdir.mkdir()
+    # The daemon writes its file 8 s after it starts, unless it is killed before: long enough
+    # for the kernel to shut down even on a busy machine.
+    with sandboxed_kernel(workdir) as kernel:
+        kernel.run("""
+            import os, subprocess
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    os.execv("/bin/sh", ["sh", "-c",
+                             "sleep 8; echo escaped > daemon.txt; exec sleep 4321.5"])
+                os._exit(0)
+            subprocess.Popen(["nohup", "sleep", "4321.5"], start_new_session=True)
+        """)
+        started = time.monotonic()
+        while len(processes_with("4321.5")) < 2 and time.monotonic() < started + 10:
+            time.sleep(0.1)
+        assert len(processes_with("4321.5")) == 2, "the detached processes did not start"
+    assert processes_with("4321.5") == []
+    shut_down = time.monotonic() - started
+    time.sleep(max(0.0, 9 - shut_down))
+    assert shut_down < 8, f"the kernel took {shut_down:.1f} s to shut down: the check proves nothing"
+    assert not (workdir / "daemon.txt").exists()
+
+
+def test_a_loop_that_ignores_interrupts_is_killed_and_grading_goes_on(tmp_path):
+    with sandboxed_kernel(tmp_path, timeout=3, interrupt_grace=2) as kernel:
+        folder = str(kernel.manager._socket_folder)
+        kernel.run("marker = 1")
+        kernel.run("""
+            import signal
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            while True:
+                pass
+        """)
+        after = kernel.run("print('still grading', 'marker' in dir())")
+        assert kernel.manager.hard_interrupts == 1
+    # A fresh kernel ran the next cell: the looping one was killed with its sandbox.
+    assert after == "still grading False\n"
+    assert processes_with(folder) == []
+
+
+def test_an_ordinary_endless_loop_is_interrupted_and_the_kernel_kept(tmp_path):
+    with sandboxed_kernel(tmp_path, timeout=3) as kernel:
+        kernel.run("marker = 1")
+        output = kernel.run("while True:\n    pass")
+        after = kernel.run("print('marker' in dir())")
+        assert kernel.manager.hard_interrupts == 0
+    assert "KeyboardInterrupt" in output and after == "True\n"
+
+
+def test_the_kernels_cgroup_and_socket_folder_are_removed(tmp_path):
+    with sandboxed_kernel(tmp_path) as kernel:
+        kernel.run("pass")
+        command = kernel.manager._sandbox_command
+        sockets = kernel.manager._socket_folder
+        assert sockets.is_dir()
+    groups = [Path(part).parent for part in command if part.endswith("cgroup.procs")]
+    assert len(groups) == (1 if os.geteuid() == 0 else 0)
+    assert not any(group.exists() for group in groups) and not sockets.exists()
+
+
+def test_limits_reject_bad_values():
+    with pytest.raises(KitError, match="memory_bytes must be a positive integer"):
+        Limits(memory_bytes=0)
+    with pytest.raises(KitError, match="does not exist"):
+        wrap_command(["true"], "/no/such/folder")
+    with pytest.raises(KitError, match="holds the Python installation"):
+        wrap_command(["true"], ROOT)
+
+
+def test_wrapped_command_runs_with_the_limits(tmp_path):
+    limits = Limits(memory_bytes=3 * 2**30, cpu_seconds=77, processes=33, output_bytes=2**20)
+    probe = ("import resource as r; print([r.getrlimit(getattr(r, 'RLIMIT_' + n))[0] "
+             "for n in ('AS', 'CPU', 'NPROC', 'FSIZE')])")
+    probe_command = wrap_command([sys.executable, "-c", probe], tmp_path, limits)
+    done = subprocess.run(probe_command, capture_output=True, text=True)
+    release_command(probe_command)
+    assert done.stdout.strip() == str([3 * 2**30, 77, 33, 2**20]), done.stderr
+    writer = wrap_command([sys.executable, "-c", "open('big', 'wb').write(bytes(2**21))"],
+                          tmp_path, limits)
+    big_file = subprocess.run(writer, capture_output=True, text=True)
+    release_command(writer)
+    assert big_file.returncode != 0 and "File too large" in big_file.stderr
+    assert (tmp_path / "big").stat().st_size <= 2**20
+
+
+SOURCE_CELLS = [
+    ("answer", {"solution": True, "grade": False},
+     "def answer():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION"),
+    ("check", {"solution": False, "grade": True, "points": 1}, "assert answer() == 42"),
+    ("loop", {"solution": True, "grade": False}, "### BEGIN SOLUTION\npass\n### END SOLUTION"),
+    ("check_after", {"solution": False, "grade": True, "points": 1},
+     "assert 'answer' not in dir()"),
+]
+STUDENT_ANSWER = """\
+def answer():
+    return 42
+try:
+    print('source', open('../../../source/ps1/ps1.ipynb').read()[:40])
+except OSError as error:
+    print('source', type(error).__name__)
+"""
+STUDENT_LOOP = """\
+import signal
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+while True:
+    pass
+"""
+
+
+def test_nbgrader_autograde_runs_student_kernels_in_the_sandbox(tmp_path):
+    course = tmp_path
+    (course / "nbgrader_config.py").write_text(textwrap.dedent("""\
+        c = get_config()
+        c.CourseDirectory.course_id = "sandbox_test"
+        c.CourseDirectory.root = "."
+        c.CourseDirectory.db_assignments = [{"name": "ps1"}]
+        c.CourseDirectory.db_students = [{"id": "s1"}]
+        from utils.sandbox import sandboxed_autograde_preprocessors
+        c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
+        c.SandboxedKernelManager.processes = 40
+        c.SandboxedKernelManager.interrupt_grace = 2
+        c.Execute.timeout = 3
+    """))
+    notebook = nbformat.v4.new_notebook()
+    for grade_id, flags, source in SOURCE_CELLS:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {"grade_id": grade_id, "locked": not flags["solution"],
+                                     "schema_version": 3, **flags}
+        notebook.cells.append(cell)
+    (course / "source" / "ps1").mkdir(parents=True)
+    nbformat.write(notebook, course / "source" / "ps1" / "ps1.ipynb")
+    env = {**nbgrader_env(), "PYTHONPATH": str(ROOT)}
+
+    def nbgrader(*args):
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done
+
+    nbgrader("generate_assignment", "ps1", "--force")
+    submission = nbformat.read(course / "release" / "ps1" / "ps1.ipynb", as_version=4)
+    submission.cells[0].source = STUDENT_ANSWER
+    submission.cells[2].source = STUDENT_LOOP
+    (course / "submitted" / "s1" / "ps1").mkdir(parents=True)
+    nbformat.write(submission, course / "submitted" / "s1" / "ps1" / "ps1.ipynb")
+    nbgrader("autograde", "ps1")
+
+    graded = nbformat.read(course / "autograded" / "s1" / "ps1" / "ps1.ipynb", as_version=4)
+    printed = "".join(output.get("text", "") for output in graded.cells[0].outputs)
+    # Plain nbgrader runs this kernel unsandboxed in the same folder: the read succeeds.
+    assert printed == "source FileNotFoundError\n"
+    # The loop that ignores interrupts is stopped and recorded in its cell; the
+    # cells after it run in a fresh kernel, and the submission is graded.
+    assert [output.get("ename") for output in graded.cells[2].outputs] == ["CellTimeoutError"]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sandbox_test") as gradebook:
+        graded_notebook = gradebook.find_submission_notebook("ps1", "ps1", "s1")
+        scores = {grade.name: grade.auto_score for grade in graded_notebook.grades}
+    assert scores == {"check": 1, "check_after": 1}
+
+
+def test_killing_the_grader_kills_its_sandboxes(tmp_path):
+    grader = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import subprocess, time
+            from utils.sandbox import wrap_command
+            subprocess.Popen(wrap_command(["sleep", "4321.7"], {str(tmp_path)!r}))
+            time.sleep(600)
+        """)], cwd=ROOT)
+    deadline = time.monotonic() + 10
+    while not processes_with("sleep 4321.7") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with("sleep 4321.7"), "the sandboxed process did not start"
+    grader.kill()
+    grader.wait()
+    deadline = time.monotonic() + 5
+    while processes_with("sleep 4321.7") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with("sleep 4321.7") == []
+    # The dead grader's cgroup (as root) goes with the next sandbox made.
+    release_command(wrap_command(["true"], tmp_path))
+    assert list(Path("/sys/fs/cgroup").rglob(f"kit-sandbox-{grader.pid}-*")) == []
