@@ -455,3 +455,21 @@ def test_killing_the_grader_kills_its_sandboxes(tmp_path):
     # The dead grader's cgroup (as root) goes with the next sandbox made.
     release_command(wrap_command(["true"], tmp_path))
     assert list(Path("/sys/fs/cgroup").rglob(f"kit-sandbox-{grader.pid}-*")) == []
+
+
+def test_a_python_installed_under_tmp_is_still_visible_in_the_sandbox(tmp_path):
+    """A course cloned under /tmp has its venv there; the sandbox's private /tmp must not hide it."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    kit_packages = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    site = next((venv / "lib").glob("python*/site-packages"))
+    (site / "kit.pth").write_text(f"{kit_packages}\n{ROOT}\n")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    script = ("import subprocess, sys; from utils.sandbox import wrap_command; "
+              "command = wrap_command([sys.executable, '-c', 'import sys; print(sys.prefix)'], sys.argv[1]); "
+              "print(subprocess.run(command, capture_output=True, text=True, cwd=sys.argv[1]).stdout.strip())")
+    done = subprocess.run([str(venv / "bin" / "python"), "-c", script, str(workdir)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-1000:]
+    assert done.stdout.strip() == str(venv)

@@ -122,7 +122,8 @@ def sandbox_problem():
     elif _kernel_version() < (5, 14):
         return (f"Linux {platform.release()} counts processes per user, not per sandbox; "
                 "5.14 or newer is needed")
-    trial = subprocess.run(["bwrap", *_namespace_options(), *_system_binds(), "true"],
+    trial = subprocess.run(["bwrap", *_namespace_options(), *_system_binds(), *_python_binds(),
+                            sys.executable, "-c", "pass"],
                            capture_output=True, text=True)
     if trial.returncode != 0:
         reason = (trial.stderr.strip().splitlines() or ["no message"])[-1]
@@ -157,6 +158,7 @@ def wrap_command(argv, workdir, limits=Limits(), shared=(), env=None):
     options += _system_binds()
     options += ["--size", str(limits.output_bytes), "--tmpfs", "/tmp",
                 "--size", str(limits.output_bytes), "--tmpfs", "/dev/shm"]
+    options += _python_binds()
     for folder in writable:
         options += ["--bind", str(folder), str(folder)]
     # Nothing but the bound folders, /tmp and /dev/shm is writable (no filling
@@ -326,9 +328,16 @@ def _system_binds():
             options += ["--ro-bind", str(host), str(host)]
     for name in ETC_FILES:
         options += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    return options + ["--proc", "/proc", "--dev", "/dev"]
+
+
+def _python_binds():
+    """bwrap options showing the Python installation read-only. They come after the private
+    /tmp is mounted: a venv under /tmp would otherwise be hidden by it."""
+    options = []
     for prefix in _python_folders():
         options += ["--ro-bind", prefix, prefix]
-    return options + ["--proc", "/proc", "--dev", "/dev"]
+    return options
 
 
 def _python_folders():
