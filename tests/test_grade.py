@@ -257,7 +257,7 @@ def test_grading_from_lms_zip_exports(tmp_path):
     assert {s: row["score"] for s, row in grades.items()} == {"smithjane": "12", "Li Wei": "9"}
 
 
-def test_grading_again_changes_nothing_and_regrades_only_a_new_submission(graded_course, tmp_path):
+def test_grading_again_is_idempotent_regrades_only_new_submissions_and_records_failures(graded_course, tmp_path):
     course, _ = graded_course
     before = (course / "grades.csv").read_text()
     again = grade(course, "--jobs", "2")
@@ -274,3 +274,14 @@ def test_grading_again_changes_nothing_and_regrades_only_a_new_submission(graded
     assert read_grades(course)["syntax_error"]["score"] == "12"
     with sqlite3.connect(course / "gradebook.db") as db:
         assert db.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0] == 10
+    # A re-grade that fails replaces the earlier score (plain nbgrader would keep the 12).
+    (course / "submitted" / "correct" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [')
+    fourth = grade(course)
+    assert fourth.returncode == 0, fourth.stderr[-2000:]
+    assert read_grades(course)["correct"]["status"] == "invalid notebook"
+    with sqlite3.connect(course / "gradebook.db") as db:
+        total = db.execute("""SELECT SUM(grade.auto_score) FROM grade
+                              JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id
+                              JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id
+                              WHERE submitted_assignment.student_id = 'correct'""").fetchone()[0]
+    assert total == 0
