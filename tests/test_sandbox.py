@@ -204,12 +204,14 @@ def test_own_folder_is_writable_and_is_the_working_folder(kernel, course):
     assert (workdir / "answer.txt").read_text() == "42"
 
 
-def test_only_the_python_installation_is_visible(kernel):
-    """Of the repository, the sandbox shows only the venv inside it (read-only)."""
-    listing = kernel.value(f"""
-        import os
-        print({{folder: sorted(os.listdir(folder)) for folder in ("/", {str(ROOT)!r})}})
-    """)
+def test_only_the_python_installation_is_visible(tmp_path):
+    """Of the repository, the sandbox shows only the venv inside it (read-only). A fresh
+    sandbox: writes of earlier tests may have landed in the shared kernel's private /tmp."""
+    with sandboxed_kernel(tmp_path) as kernel:
+        listing = kernel.value(f"""
+            import os
+            print({{folder: sorted(os.listdir(folder)) for folder in ("/", {str(ROOT)!r})}})
+        """)
     assert listing[str(ROOT)] == [Path(sys.prefix).name]
     top = ROOT.parts[1]
     assert set(listing["/"]) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc",
