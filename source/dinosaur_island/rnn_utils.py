@@ -110,7 +110,8 @@ def rnn_forward(X, Y, a0, parameters, vocab_size=27):
 def _input_terms(X, parameters):
     """Rows Wax[:, X[t]] + b (just b where X[t] is None), shape (T, n_a)."""
     Wax, b = parameters["Wax"], parameters["b"][:, 0]
-    terms = np.tile(b, (len(X), 1))
+    terms = np.empty((len(X), b.shape[0]))
+    terms[:] = b
     fed = [t for t, ix in enumerate(X) if ix is not None]
     terms[fed] += Wax[:, [X[t] for t in fed]].T
     return terms
@@ -139,7 +140,7 @@ def rnn_backward(X, Y, parameters, cache):
     fed = [t for t in range(T) if x[t] is not None]
     one_hot = np.zeros((len(fed), parameters["Wax"].shape[1]))
     one_hot[np.arange(len(fed)), [x[t] for t in fed]] = 1
-    previous = np.roll(h, 1, axis=0)[:T]                     # a[t - 1] for each t
+    previous = h[np.arange(-1, T - 1)]                       # a[t - 1] for each t (a[-1] = a0)
     gradients = {
         "dWax": daraw[fed].T @ one_hot,
         "dWaa": daraw.T @ previous,
