@@ -285,3 +285,55 @@ def test_grading_again_is_idempotent_regrades_only_new_submissions_and_records_f
                               JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id
                               WHERE submitted_assignment.student_id = 'correct'""").fetchone()[0]
     assert total == 0
+
+
+def test_without_bubblewrap_grading_refuses_and_names_the_flag(tmp_path):
+    course = make_course(tmp_path)
+    (course / "submitted").mkdir()
+    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)}  # no bwrap on PATH
+    done = subprocess.run([sys.executable, "-m", "utils", "grade", ASSIGNMENT, "--course", str(course)],
+                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2
+    assert "bubblewrap is not installed" in done.stderr and "--no-sandbox" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_no_sandbox_grades_with_a_loud_warning_in_output_and_report(tmp_path):
+    course = make_course(tmp_path)
+    shutil.copytree(DEMO_SUBMISSIONS / "correct", course / "submitted" / "correct")
+    done = grade(course, "--no-sandbox")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "WARNING: grading WITHOUT a sandbox" in done.stderr
+    report = (course / "report.html").read_text()
+    assert "class='warning'" in report and "WITHOUT a sandbox" in report and "correct" in report
+    assert read_grades(course)["correct"]["score"] == "12"
+
+
+def test_the_judge_lowers_only_exercises_whose_hidden_checks_it_contradicts():
+    from utils.grade import Assignment, Outcome, apply_verdict
+    from utils.judge import Verdict
+
+    assignment = Assignment("a", Path("."), {}, {"clip_visible": 1, "clip_hidden": 2,
+                                                 "sample_visible": 1, "sample_hidden": 2})
+
+    def outcome(scores):
+        exercises = assignment.zero()
+        for cell, score in scores.items():
+            exercises[assignment.exercise_of(cell)][0] += score
+        return Outcome("s", "graded", sum(scores.values()), 6, exercises, cell_scores=dict(scores))
+
+    # An honest wrong sample: partial hidden credit, judge says 0: left as graded.
+    honest = outcome({"clip_visible": 1, "clip_hidden": 2, "sample_visible": 0, "sample_hidden": 0.29})
+    apply_verdict(honest, Verdict(fractions={"clip": 1.0, "sample": 0.0}), assignment, honest.cell_scores)
+    assert honest.score == 3.29 and honest.flags == []
+    # Hidden checks at full marks, judge says 1/3 of the cases: real score, flagged.
+    tampered = outcome({"clip_visible": 1, "clip_hidden": 2, "sample_visible": 1, "sample_hidden": 2})
+    verdict = Verdict(fractions={"clip": 1.0, "sample": 1 / 3}, reasons={"sample": "case 2 differs"})
+    apply_verdict(tampered, verdict, assignment, tampered.cell_scores)
+    assert tampered.exercises["sample"][0] == 0.33 + 0.67 and tampered.exercises["clip"][0] == 3
+    assert tampered.flags == ["sample: notebook checks passed but its real results fail (case 2 differs)"]
+    # The re-check itself failed: every exercise it could not confirm is held for review.
+    unchecked = outcome({"clip_visible": 1, "clip_hidden": 2, "sample_visible": 1, "sample_hidden": 2})
+    apply_verdict(unchecked, Verdict(fractions={"clip": 0.0, "sample": 0.0}, error="timed out"),
+                  assignment, unchecked.cell_scores)
+    assert unchecked.score == 0 and all("review by hand" in flag for flag in unchecked.flags)

@@ -247,8 +247,12 @@ def apply_verdict(outcome, verdict, assignment, cell_scores):
         for cell in cells:
             cell_scores[cell] = min(cell_scores.get(cell, 0.0), round(fraction * assignment.cells[cell], 2))
         outcome.exercises[exercise][0] = sum(cell_scores[c] for c in cells)
-        reason = verdict.reasons.get(exercise) or verdict.error or "results differ"
-        outcome.flags.append(f"{exercise}: notebook checks passed but its real results fail ({reason})")
+        if verdict.error:  # e.g. a loop that only runs outside the kernel: review by hand
+            outcome.flags.append(f"{exercise}: its results could not be re-checked outside the "
+                                 f"notebook ({verdict.error}); scored 0, review by hand")
+        else:
+            reason = verdict.reasons.get(exercise) or "results differ"
+            outcome.flags.append(f"{exercise}: notebook checks passed but its real results fail ({reason})")
     outcome.score = sum(score for score, _ in outcome.exercises.values())
 
 
