@@ -4,7 +4,6 @@ The demo submissions in utils/demo_submissions/ are made from the released noteb
 instructor's solutions by ``python -m utils demo --regenerate``, so they stay in step with the
 assignment; a test checks that they are current. Each shows one thing that happens in a real class.
 """
-import json
 import shutil
 from pathlib import Path
 

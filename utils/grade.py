@@ -289,6 +289,7 @@ class Course:
 
     def __init__(self, root):
         self.root = Path(root).resolve()
+        self.settings = load_settings(self.root)
         self.gradebook = self.root / "gradebook.db"
         self.autograded = self.root / "autograded"
         self.feedback = self.root / "feedback"
@@ -337,8 +338,7 @@ class Course:
             if made and made.is_dir():
                 shutil.copytree(made, target)
         scores = outcome.cell_scores if outcome.status in ("graded", "timed out") else {}
-        settings = load_settings(self.root)
-        record(self.gradebook, settings.course_id, assignment.name, outcome.student, scores,
+        record(self.gradebook, self.settings.course_id, assignment.name, outcome.student, scores,
                timestamp=timestamp, flagged=bool(outcome.flags))
         path = self.ledger(assignment.name, outcome.student)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -356,7 +356,7 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
     from tqdm import tqdm
 
     course = Course(root)
-    settings = load_settings(course.root)
+    settings = course.settings
     if sandbox and sandbox_problem():
         raise KitError(f"cannot sandbox student code here: {sandbox_problem()}; to grade anyway "
                        "(only notebooks you trust) run again with --no-sandbox")
