@@ -439,6 +439,13 @@ def test_nbgrader_autograde_runs_student_kernels_in_the_sandbox(tmp_path):
     assert scores == {"check": 1, "check_after": 1}
 
 
+def _command_is_sleep(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"sleep\0")
+    except OSError:
+        return False
+
+
 def test_killing_the_grader_kills_its_sandboxes(tmp_path):
     grader = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
@@ -447,8 +454,11 @@ def test_killing_the_grader_kills_its_sandboxes(tmp_path):
             subprocess.Popen(wrap_command(["sleep", "4321.7"], {str(tmp_path)!r}))
             time.sleep(600)
         """)], cwd=ROOT)
-    deadline = time.monotonic() + 10
-    while not processes_with("sleep 4321.7") and time.monotonic() < deadline:
+    # Wait for the sleep itself (its command line starts with it), not for the launcher's
+    # command line that merely mentions it: bwrap must be running before the grader dies.
+    deadline = time.monotonic() + 20
+    while not [pid for pid in processes_with("sleep 4321.7") if _command_is_sleep(pid)] \
+            and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_with("sleep 4321.7"), "the sandboxed process did not start"
     grader.kill()
@@ -478,3 +488,19 @@ def test_a_python_installed_under_tmp_is_still_visible_in_the_sandbox(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-1000:]
     assert done.stdout.strip() == str(venv)
+
+
+def test_a_sandbox_left_by_a_dead_grader_is_killed_by_the_next_one(tmp_path):
+    """If a grader dies before bwrap has tied itself to it, its sandbox lives on in its
+    cgroup; the next sandbox made kills it and removes the cgroup (grading as root, as here:
+    as an ordinary user there are no per-sandbox cgroups)."""
+    from utils.sandbox import _pids_cgroup_parent
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    group = _pids_cgroup_parent() / f"kit-sandbox-{dead.pid}-0"
+    group.mkdir()
+    orphan = subprocess.Popen(["sleep", "4321.9"])
+    (group / "cgroup.procs").write_text(str(orphan.pid))
+    release_command(wrap_command(["true"], tmp_path))
+    assert orphan.wait(timeout=10) == -9
+    assert not group.exists()

@@ -49,6 +49,7 @@ import os
 import platform
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -424,11 +425,24 @@ def _make_pids_cgroup(processes):
 
 
 def _remove_stale_cgroups(parent):
-    """Remove the empty sandbox cgroups of graders that are no longer running."""
+    """Remove the sandbox cgroups of graders that are no longer running.
+
+    Anything still inside one is killed first: a grader killed in the moment between starting
+    a sandbox and bwrap tying itself to its parent leaves that sandbox running on its own.
+    """
     for group in parent.glob(f"{CGROUP_PREFIX}*"):
         grader = group.name[len(CGROUP_PREFIX):].split("-")[0]
         if grader.isdigit() and not Path(f"/proc/{grader}").exists():
-            _remove_cgroup(group, attempts=1)
+            try:
+                members = (group / "cgroup.procs").read_text().split()
+            except OSError:
+                members = []
+            for pid in members:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            _remove_cgroup(group, attempts=20 if members else 1)
 
 
 def _remove_cgroup(group, attempts=20):
