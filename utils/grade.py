@@ -23,7 +23,7 @@ import psutil
 
 from . import ASSIGNMENT, ROOT, KitError, judge, unit
 from .gradebook import assignment_checksums, backup, check_integrity, course_lock, record
-from .release import nbgrader_env
+from .release import nbgrader_env, release_in_scratch
 from .sandbox import Limits, release_command, sandbox_problem, wrap_command
 from .settings import load_settings
 from .submissions import grade_id
@@ -69,18 +69,8 @@ class Assignment:
 
 def prepare_assignment(root, name, scratch):
     """Release the assignment into a scratch course (gradebook included) and describe it."""
-    source = Path(root) / "source" / name
-    if not source.is_dir():
-        raise KitError(f"no assignment source at {source}")
     course = Path(scratch) / "template"
-    shutil.copytree(source, course / "source" / name,
-                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    shutil.copy(Path(root) / "nbgrader_config.py", course)
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"],
-                          cwd=course, capture_output=True, text=True, env=nbgrader_env())
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise KitError(f"nbgrader cannot release {name}: {last}")
+    release_in_scratch(root, name, course)
     notebooks, cells = {}, {}
     for path in sorted((course / "release" / name).glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)

@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import ASSIGNMENT, RELEASE, ROOT, SOURCE, KitError
+from . import ASSIGNMENT, RELEASE, ROOT, KitError
 
 
 def nbgrader_env():
@@ -16,25 +16,34 @@ def nbgrader_env():
     return env
 
 
+def release_in_scratch(root, assignment, course):
+    """Copy root's source/<assignment>/ and nbgrader_config.py into the folder course and run
+    nbgrader generate_assignment there: course/release/<assignment>/ and course/gradebook.db
+    result, and root itself is left untouched (no gradebook appears there)."""
+    source = Path(root) / "source" / assignment
+    if not source.is_dir():
+        raise KitError(f"no assignment source at {source}")
+    course = Path(course)
+    shutil.copytree(source, course / "source" / assignment,
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    shutil.copy(Path(root) / "nbgrader_config.py", course)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
+        cwd=course, capture_output=True, text=True, env=nbgrader_env())
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise KitError(f"nbgrader generate_assignment failed: {last}")
+    return course / "release" / assignment
+
+
 def generate_release(assignment=ASSIGNMENT, destination=RELEASE):
-    """Run nbgrader generate_assignment in a scratch course; copy the result to destination."""
-    if not (SOURCE / assignment).is_dir():
-        raise KitError(f"no assignment source at {SOURCE / assignment}")
+    """Release the assignment in a scratch course; copy the result to destination."""
     with tempfile.TemporaryDirectory() as scratch:
-        course = Path(scratch)
-        shutil.copytree(SOURCE / assignment, course / "source" / assignment,
-                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-        shutil.copy(ROOT / "nbgrader_config.py", course)
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-            cwd=course, capture_output=True, text=True, env=nbgrader_env())
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise KitError(f"nbgrader generate_assignment failed: {last}")
+        released = release_in_scratch(ROOT, assignment, scratch)
         target = Path(destination) / assignment
         if target.exists():
             shutil.rmtree(target)
-        shutil.copytree(course / "release" / assignment, target)
+        shutil.copytree(released, target)
     return target
 
 
