@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from utils import ASSIGNMENT, SOURCE  # noqa: E402
 from utils.demo import DEMO_SUBMISSIONS  # noqa: E402
-from utils.release import nbgrader_env  # noqa: E402
+from utils.engine.assignment import nbgrader_env  # noqa: E402
 
 
 def make_course(folder, submissions):

@@ -23,7 +23,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from utils.sandbox import SandboxedKernelManager, sandbox_problem  # noqa: E402
+from utils.engine.sandbox import SandboxedKernelManager, sandbox_problem  # noqa: E402
 
 TRIVIAL = "import numpy as np\nprint(np.arange(3).sum())"
 

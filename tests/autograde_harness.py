@@ -14,7 +14,7 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from utils import ASSIGNMENT, ROOT, SOURCE
-from utils.release import nbgrader_env
+from utils.engine.assignment import nbgrader_env
 from utils.submissions import filled_notebook, instructor_solutions
 
 NOTEBOOK = "dinosaur_island"

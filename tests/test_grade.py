@@ -16,7 +16,7 @@ import pytest
 
 from utils import ASSIGNMENT, ROOT, SOURCE
 from utils.demo import DEMO_SUBMISSIONS, write_demo_submissions
-from utils.gradebook import course_lock
+from utils.engine.gradebook import course_lock
 
 # status and score each demo submission must get (12 points in all; 3 per exercise). Each
 # exercise is graded on its own: hidden checks run later exercises with the reference functions.
@@ -310,8 +310,9 @@ def test_no_sandbox_grades_with_a_loud_warning_in_output_and_report(tmp_path):
 
 
 def test_the_judge_lowers_only_exercises_whose_hidden_checks_it_contradicts():
-    from utils.grade import Assignment, Outcome, apply_verdict
-    from utils.judge import Verdict
+    from utils.engine.assignment import Assignment
+    from utils.engine.outcome import Outcome, apply_verdict
+    from utils.engine.judge import Verdict
 
     assignment = Assignment("a", Path("."), {}, {"clip_visible": 1, "clip_hidden": 2,
                                                  "sample_visible": 1, "sample_hidden": 2})

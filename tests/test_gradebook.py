@@ -10,7 +10,7 @@ import time
 
 from utils import ASSIGNMENT, ROOT
 from utils.demo import DEMO_SUBMISSIONS
-from utils.gradebook import backup
+from utils.engine.gradebook import backup
 
 from test_grade import make_course
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from utils import ASSIGNMENT, SOURCE
-from utils import judge
+from utils.engine import judge
 
 FOLDER = SOURCE / ASSIGNMENT
 NOTEBOOK = "dinosaur_island.ipynb"
@@ -315,7 +315,7 @@ def test_forged_results_never_raise_in_the_grader(tmp_path, forge, error):
 def test_cases_do_not_depend_on_numpy_global_random_state():
     """The grader judges submissions in threads: building the cases must not read or move
     numpy's global random state, or another thread's cases change under it."""
-    from utils import judge
+    from utils.engine import judge
     judge._cases.cache_clear()
     np.random.seed(123)
     before = np.random.random()

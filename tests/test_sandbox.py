@@ -1,4 +1,4 @@
-"""Hostile code in a sandboxed kernel (utils/sandbox.py) cannot reach the course or outlive it.
+"""Hostile code in a sandboxed kernel (utils/engine/sandbox.py) cannot reach the course or outlive it.
 
 Every test runs real kernels in real bubblewrap sandboxes, against a scratch
 course laid out as nbgrader's (source/, release/, gradebook.db, autograded/).
@@ -22,8 +22,8 @@ from nbgrader.api import Gradebook
 from traitlets.config import Config
 
 from utils import ROOT, KitError
-from utils.release import nbgrader_env
-from utils.sandbox import (Limits, SandboxedKernelManager, release_command, sandbox_problem,
+from utils.engine.assignment import nbgrader_env
+from utils.engine.sandbox import (Limits, SandboxedKernelManager, release_command, sandbox_problem,
                            wrap_command)
 
 PROCESS_LIMIT = 24
@@ -57,7 +57,7 @@ def course_files(root):
 
 def protected_files(root):
     """The files student code must neither read nor change: the course's and the kit's."""
-    return course_files(root) + [ROOT / "nbgrader_config.py", ROOT / "utils" / "sandbox.py"]
+    return course_files(root) + [ROOT / "nbgrader_config.py", ROOT / "utils" / "engine" / "sandbox.py"]
 
 
 def digests(paths):
@@ -134,7 +134,7 @@ def test_a_sandbox_can_be_made_here():
 def test_without_bubblewrap_the_reason_is_given_in_one_line(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c",
-         "from utils.sandbox import sandbox_problem; print(sandbox_problem())"],
+         "from utils.engine.sandbox import sandbox_problem; print(sandbox_problem())"],
         cwd=ROOT, env={"PATH": str(tmp_path)}, capture_output=True, text=True)
     assert done.stdout == \
         "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)\n"
@@ -396,7 +396,7 @@ def test_nbgrader_autograde_runs_student_kernels_in_the_sandbox(tmp_path):
         c.CourseDirectory.root = "."
         c.CourseDirectory.db_assignments = [{"name": "ps1"}]
         c.CourseDirectory.db_students = [{"id": "s1"}]
-        from utils.sandbox import sandboxed_autograde_preprocessors
+        from utils.engine.sandbox import sandboxed_autograde_preprocessors
         c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
         c.SandboxedKernelManager.processes = 40
         c.SandboxedKernelManager.interrupt_grace = 2
@@ -450,7 +450,7 @@ def test_killing_the_grader_kills_its_sandboxes(tmp_path):
     grader = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import subprocess, time
-            from utils.sandbox import wrap_command
+            from utils.engine.sandbox import wrap_command
             subprocess.Popen(wrap_command(["sleep", "4321.7"], {str(tmp_path)!r}))
             time.sleep(600)
         """)], cwd=ROOT)
@@ -481,7 +481,7 @@ def test_a_python_installed_under_tmp_is_still_visible_in_the_sandbox(tmp_path):
     (site / "kit.pth").write_text(f"{kit_packages}\n{ROOT}\n")
     workdir = tmp_path / "work"
     workdir.mkdir()
-    script = ("import subprocess, sys; from utils.sandbox import wrap_command; "
+    script = ("import subprocess, sys; from utils.engine.sandbox import wrap_command; "
               "command = wrap_command([sys.executable, '-c', 'import sys; print(sys.prefix)'], sys.argv[1]); "
               "print(subprocess.run(command, capture_output=True, text=True, cwd=sys.argv[1]).stdout.strip())")
     done = subprocess.run([str(venv / "bin" / "python"), "-c", script, str(workdir)],
@@ -494,7 +494,7 @@ def test_a_sandbox_left_by_a_dead_grader_is_killed_by_the_next_one(tmp_path):
     """If a grader dies before bwrap has tied itself to it, its sandbox lives on in its
     cgroup; the next sandbox made kills it and removes the cgroup (grading as root, as here:
     as an ordinary user there are no per-sandbox cgroups)."""
-    from utils.sandbox import _pids_cgroup_parent
+    from utils.engine.sandbox import _pids_cgroup_parent
     dead = subprocess.Popen(["true"])
     dead.wait()
     group = _pids_cgroup_parent() / f"kit-sandbox-{dead.pid}-0"

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 from . import KitError
-from .release import nbgrader_env
-from .settings import load_settings
+from .engine.assignment import nbgrader_env
+from .engine.settings import load_settings
 
 DEFAULT_PATTERN = (r".*/(?P<student_id>[^/]+?)_(?:late_)?\d+_(?:\d+|assignsubmission_file)_/?"
                    r"(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$")

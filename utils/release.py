@@ -1,39 +1,10 @@
 """``python -m utils release``: regenerate release/ (the student version) from source/."""
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from . import ASSIGNMENT, RELEASE, ROOT, KitError
-
-
-def nbgrader_env():
-    """The environment for nbgrader commands: its helper scripts (alembic) are on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return env
-
-
-def release_in_scratch(root, assignment, course):
-    """Copy root's source/<assignment>/ and nbgrader_config.py into the folder course and run
-    nbgrader generate_assignment there: course/release/<assignment>/ and course/gradebook.db
-    result, and root itself is left untouched (no gradebook appears there)."""
-    source = Path(root) / "source" / assignment
-    if not source.is_dir():
-        raise KitError(f"no assignment source at {source}")
-    course = Path(course)
-    shutil.copytree(source, course / "source" / assignment,
-                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    shutil.copy(Path(root) / "nbgrader_config.py", course)
-    done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-        cwd=course, capture_output=True, text=True, env=nbgrader_env())
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise KitError(f"nbgrader generate_assignment failed: {last}")
-    return course / "release" / assignment
+from . import ASSIGNMENT, RELEASE, ROOT
+from .engine.assignment import release_in_scratch
 
 
 def generate_release(assignment=ASSIGNMENT, destination=RELEASE):

@@ -8,7 +8,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import KitError
+from .. import KitError
 
 BUSY_SECONDS = 60  # how long to wait for another program (e.g. the formgrader) holding the database
 

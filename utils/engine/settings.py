@@ -10,7 +10,7 @@ from pathlib import Path
 
 from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
-from . import KitError
+from .. import KitError
 
 
 @dataclass
@@ -19,7 +19,7 @@ class Settings:
     cell_timeout: int = 10
     submission_timeout: int = 60
     zip_pattern: str = ""
-    sandbox_limits: dict = None   # fields of utils.sandbox.Limits set in c.SandboxedKernelManager
+    sandbox_limits: dict = None   # fields of utils.engine.sandbox.Limits set in c.SandboxedKernelManager
 
 
 def load_settings(root):

@@ -38,7 +38,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from . import ASSIGNMENT, SOURCE, KitError
+from .. import ASSIGNMENT, SOURCE, KitError
 
 NOTEBOOK = "dinosaur_island"          # the graded notebook the judge re-checks (file name stem)
 EXERCISES = ("clip", "sample", "optimize", "model")

@@ -1,6 +1,6 @@
-"""One submission graded on its own: ``python -m utils.unit SCRATCH ASSIGNMENT STUDENT``.
+"""One submission graded on its own: ``python -m utils.engine.unit SCRATCH ASSIGNMENT STUDENT``.
 
-SCRATCH is a scratch course made by utils.grade for this one submission:
+SCRATCH is a scratch course made by utils.engine.runner for this one submission:
 
     SCRATCH/nbgrader_config.py
     SCRATCH/gradebook.db                      the assignment only, no students
@@ -161,7 +161,7 @@ def explain(error, log):
 
 
 def run_child(course, assignment, student, env):
-    """Entry point of a unit started by utils.grade in a process of its own.
+    """Entry point of a unit started by utils.engine.runner in a process of its own.
 
     The process leads a session of its own and writes its log beside the result, so the grader
     can kill it with everything it started and show what went wrong.

@@ -28,7 +28,7 @@ Use with nbclient::
 and with nbgrader autograde (nbgrader_config.py; ``utils`` must be importable by
 nbgrader, e.g. PYTHONPATH set to the kit's root by whoever starts nbgrader)::
 
-    from utils.sandbox import sandboxed_autograde_preprocessors
+    from utils.engine.sandbox import sandboxed_autograde_preprocessors
     c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
     c.SandboxedKernelManager.memory_bytes = 2 * 2**30   # any field of Limits
 
@@ -61,7 +61,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.session import Session
 from traitlets import Bool, Float, Integer
 
-from . import KitError
+from .. import KitError
 
 GiB = 2**30
 MiB = 2**20

@@ -1,0 +1,73 @@
+"""The released assignment as grading needs it, released once per run into a scratch course."""
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .. import KitError
+from ..submissions import grade_id
+
+
+def nbgrader_env():
+    """The environment for nbgrader commands: its helper scripts (alembic) are on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def release_in_scratch(root, assignment, course):
+    """Copy root's source/<assignment>/ and nbgrader_config.py into the folder course and run
+    nbgrader generate_assignment there: course/release/<assignment>/ and course/gradebook.db
+    result, and root itself is left untouched (no gradebook appears there)."""
+    source = Path(root) / "source" / assignment
+    if not source.is_dir():
+        raise KitError(f"no assignment source at {source}")
+    course = Path(course)
+    shutil.copytree(source, course / "source" / assignment,
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    shutil.copy(Path(root) / "nbgrader_config.py", course)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
+        cwd=course, capture_output=True, text=True, env=nbgrader_env())
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise KitError(f"nbgrader generate_assignment failed: {last}")
+    return course / "release" / assignment
+
+
+@dataclass
+class Assignment:
+    """The released assignment, as grading needs it (built once per run in a scratch course)."""
+    name: str
+    course: Path          # scratch course with source/ (no notebooks), release/ and gradebook.db
+    notebooks: dict       # {notebook name: released NotebookNode} of the graded notebooks
+    cells: dict           # {grade cell name: max points}
+
+    def exercise_of(self, cell):
+        base, _, suffix = cell.rpartition("_")
+        return base if suffix in ("visible", "hidden", "tests") and base else cell
+
+    def zero(self):
+        exercises = {}
+        for cell, points in self.cells.items():
+            exercises.setdefault(self.exercise_of(cell), [0.0, 0.0])[1] += points
+        return exercises
+
+
+def prepare_assignment(root, name, scratch):
+    """Release the assignment into a scratch course (gradebook included) and describe it."""
+    course = Path(scratch) / "template"
+    release_in_scratch(root, name, course)
+    notebooks, cells = {}, {}
+    for path in sorted((course / "release" / name).glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        graded = {grade_id(c): float(c.metadata.nbgrader.get("points", 0)) for c in notebook.cells
+                  if c.get("metadata", {}).get("nbgrader", {}).get("grade")}
+        if graded:
+            notebooks[path.stem] = notebook
+            cells.update(graded)
+    return Assignment(name, course, notebooks, cells)
