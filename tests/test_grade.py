@@ -18,16 +18,19 @@ from utils import ASSIGNMENT, ROOT, SOURCE
 from utils.demo import DEMO_SUBMISSIONS, write_demo_submissions
 from utils.engine.gradebook import course_lock
 
-# status and score each demo submission must get (12 points in all; 3 per exercise). Each
-# exercise is graded on its own: hidden checks run later exercises with the reference functions.
-# An argmax sample passes 1 of the 7 hidden sample checks (its lists are well formed): 0.29 of 2.
-PARTIAL_SAMPLE = 9.29
+from course_facts import EXERCISE_POINTS, TOTAL, hidden_checks, score_passing_only_the_rules
+
+# status and score each demo submission must get, from the notebook's own points and checks.
+# Each exercise is graded on its own: hidden checks run later exercises with the reference
+# functions. An argmax sample passes only the rule that every list is a name.
+FULL = TOTAL
+PARTIAL_SAMPLE = score_passing_only_the_rules("sample")
 EXPECTED = {
-    "correct": ("graded", 12),
+    "correct": ("graded", FULL),
     "wrong_sample": ("graded", PARTIAL_SAMPLE),
-    "syntax_error": ("graded", 9),          # optimize does not compile
-    "raises": ("graded", 9),                # clip raises
-    "endless_loop": ("timed out", 12),      # the loop after model is stopped, the functions stand
+    "syntax_error": ("graded", FULL - EXERCISE_POINTS["optimize"]),   # optimize does not compile
+    "raises": ("graded", FULL - EXERCISE_POINTS["clip"]),              # clip raises
+    "endless_loop": ("timed out", FULL),   # the loop after model is stopped, the functions stand
     "kernel_dies": ("kernel died", 0),
     "invalid_json": ("invalid notebook", 0),
     "edited_locked_cell": ("graded", PARTIAL_SAMPLE),   # the edited check is restored and fails
@@ -68,7 +71,8 @@ def test_every_demo_submission_gets_its_status_and_score(graded_course):
     grades = read_grades(course)
     got = {student: (row["status"], round(float(row["score"]), 3)) for student, row in grades.items()}
     assert got == {student: (status, round(score, 3)) for student, (status, score) in EXPECTED.items()}
-    assert float(grades["wrong_sample"]["sample"]) < 1 and grades["wrong_sample"]["clip"] == "3"
+    assert float(grades["wrong_sample"]["sample"]) < 1
+    assert float(grades["wrong_sample"]["clip"]) == EXERCISE_POINTS["clip"]
     assert "found dinosaur_island-Copy1.ipynb" in grades["renamed_notebook"]["message"]
     assert "cell time limit" in grades["endless_loop"]["message"]
 
@@ -120,7 +124,11 @@ def test_feedback_shows_results_but_no_hidden_test_code(graded_course):
         leaked = [line for line in hidden if line in text]
         assert not leaked, f"{page} shows hidden test code: {leaked[:3]}"
     wrong = html.unescape((course / "feedback" / "wrong_sample" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text())
-    assert "hidden tests: their code is not shown" in wrong and "AssertionError" in wrong
+    assert "hidden tests: their code is not shown" in wrong and "CheckFailed" in wrong
+    # under the hidden cell, a line per check from the re-check outside the kernel
+    checks, points = hidden_checks("sample")
+    assert "FAIL  12 hidden units, seed 0: index 0: expected" in wrong
+    assert f"score: {round(points / checks, 2):g} of {points:g}" in wrong
 
 
 class _Page(HTMLParser):
@@ -254,7 +262,8 @@ def test_grading_from_lms_zip_exports(tmp_path):
     done = grade(course, "--zip", *exports)
     assert done.returncode == 0, done.stderr[-2000:]
     grades = read_grades(course)
-    assert {s: row["score"] for s, row in grades.items()} == {"smithjane": "12", "Li Wei": "9"}
+    assert {s: float(row["score"]) for s, row in grades.items()} == {
+        "smithjane": FULL, "Li Wei": FULL - EXERCISE_POINTS["clip"]}
 
 
 def test_grading_again_is_idempotent_regrades_only_new_submissions_and_records_failures(graded_course, tmp_path):
@@ -271,7 +280,7 @@ def test_grading_again_is_idempotent_regrades_only_new_submissions_and_records_f
     third = grade(course)
     assert third.returncode == 0, third.stderr[-2000:]
     assert "1 graded now, 9 unchanged" in third.stdout
-    assert read_grades(course)["syntax_error"]["score"] == "12"
+    assert float(read_grades(course)["syntax_error"]["score"]) == FULL
     with sqlite3.connect(course / "gradebook.db") as db:
         assert db.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0] == 10
     # A re-grade that fails replaces the earlier score (plain nbgrader would keep the 12).
@@ -306,35 +315,33 @@ def test_no_sandbox_grades_with_a_loud_warning_in_output_and_report(tmp_path):
     assert "WARNING: grading WITHOUT a sandbox" in done.stderr
     report = (course / "report.html").read_text()
     assert "class='warning'" in report and "WITHOUT a sandbox" in report and "correct" in report
-    assert read_grades(course)["correct"]["score"] == "12"
+    assert float(read_grades(course)["correct"]["score"]) == FULL
 
 
 def test_the_judge_lowers_only_exercises_whose_hidden_checks_it_contradicts():
-    from utils.engine.assignment import Assignment
-    from utils.engine.outcome import Outcome, apply_verdict
     from utils.engine.judge import Verdict
+    from utils.engine.outcome import judged_scores
 
-    assignment = Assignment("a", Path("."), {}, {"clip_visible": 1, "clip_hidden": 2,
-                                                 "sample_visible": 1, "sample_hidden": 2})
+    points = {"clip_visible": 1, "clip_hidden": 2, "sample_visible": 1, "sample_hidden": 2}
+    cells = {"clip": "clip_hidden", "sample": "sample_hidden"}
 
-    def outcome(scores):
-        exercises = assignment.zero()
-        for cell, score in scores.items():
-            exercises[assignment.exercise_of(cell)][0] += score
-        return Outcome("s", "graded", sum(scores.values()), 6, exercises, cell_scores=dict(scores))
+    def verdict(clip, sample, error=None):
+        checks = {"sample": [("case 1", None), ("case 2", "index 3: expected 5, got 7"), ("case 3", "differs")]}
+        return Verdict(fractions={"clip": clip, "sample": sample}, checks=checks, cells=cells, error=error)
 
-    # An honest wrong sample: partial hidden credit, judge says 0: left as graded.
-    honest = outcome({"clip_visible": 1, "clip_hidden": 2, "sample_visible": 0, "sample_hidden": 0.29})
-    apply_verdict(honest, Verdict(fractions={"clip": 1.0, "sample": 0.0}), assignment, honest.cell_scores)
-    assert honest.score == 3.29 and honest.flags == []
-    # Hidden checks at full marks, judge says 1/3 of the cases: real score, flagged.
-    tampered = outcome({"clip_visible": 1, "clip_hidden": 2, "sample_visible": 1, "sample_hidden": 2})
-    verdict = Verdict(fractions={"clip": 1.0, "sample": 1 / 3}, reasons={"sample": "case 2 differs"})
-    apply_verdict(tampered, verdict, assignment, tampered.cell_scores)
-    assert tampered.exercises["sample"][0] == 0.33 + 0.67 and tampered.exercises["clip"][0] == 3
-    assert tampered.flags == ["sample: notebook checks passed but its real results fail (case 2 differs)"]
-    # The re-check itself failed: every exercise it could not confirm is held for review.
-    unchecked = outcome({"clip_visible": 1, "clip_hidden": 2, "sample_visible": 1, "sample_hidden": 2})
-    apply_verdict(unchecked, Verdict(fractions={"clip": 0.0, "sample": 0.0}, error="timed out"),
-                  assignment, unchecked.cell_scores)
-    assert unchecked.score == 0 and all("review by hand" in flag for flag in unchecked.flags)
+    # An honest wrong sample: the judge agrees with the hidden cell's partial credit: unchanged.
+    honest = {"clip_visible": 1, "clip_hidden": 2, "sample_visible": 0, "sample_hidden": 0.67}
+    assert judged_scores(honest, points, verdict(1.0, 1 / 3)) == (honest, [])
+    # Hidden checks at full marks in the kernel, the judge gives 1/3: real score, flagged.
+    tampered = {"clip_visible": 1, "clip_hidden": 2, "sample_visible": 1, "sample_hidden": 2}
+    scores, flags = judged_scores(tampered, points, verdict(1.0, 1 / 3))
+    assert scores == {"clip_visible": 1, "clip_hidden": 2, "sample_visible": 0.33, "sample_hidden": 0.67}
+    assert flags == ["sample: the checks in the notebook gave 2 of 2 points, its real results 0.67 "
+                     "(case 2: index 3: expected 5, got 7)"]
+    # The judge never raises a score.
+    low = {"clip_visible": 1, "clip_hidden": 1, "sample_visible": 1, "sample_hidden": 2}
+    assert judged_scores(low, points, verdict(1.0, 1.0)) == (low, [])
+    # The re-check itself failed: exercises it could not confirm at full marks are held for review.
+    scores, flags = judged_scores(tampered, points, verdict(0.0, 0.0, error="timed out"))
+    assert sum(scores.values()) == 0 and len(flags) == 2 and all("review by hand" in f for f in flags)
+    assert judged_scores(honest, points, verdict(0.0, 0.0, error="timed out"))[0]["sample_hidden"] == 0.67

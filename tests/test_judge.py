@@ -19,15 +19,17 @@ from utils.engine import judge
 
 FOLDER = SOURCE / ASSIGNMENT
 NOTEBOOK = "dinosaur_island.ipynb"
-ALL_PASS = {name: 1.0 for name in judge.EXERCISES}
-ALL_FAIL = {name: 0.0 for name in judge.EXERCISES}
+REFEREE = judge.referee(FOLDER, NOTEBOOK)
+EXERCISES = REFEREE.names()
+ALL_PASS = {name: 1.0 for name in EXERCISES}
+ALL_FAIL = {name: 0.0 for name in EXERCISES}
 
 
 def submission(folder, replace=None, add_after=None):
     """Write a submission into folder: the instructor's notebook with the solution
     cells in replace (grade_id -> source) swapped and, for add_after
     (grade_id -> source), a new student cell after that cell. Returns its path."""
-    for name in ("rnn_utils.py", "dinos.txt"):
+    for name in ("rnn_utils.py", "dinos.txt", "checks.py"):
         shutil.copy(FOLDER / name, folder)
     notebook = nbformat.read(FOLDER / NOTEBOOK, as_version=4)
     cells = []
@@ -178,6 +180,25 @@ CHEATS = {
 }
 
 
+# A wrong sample that, in the notebook, answers with the reference the hidden cell defines just
+# before it calls sample: the kernel's checks pass it; the judge never has that reference.
+BORROWS_THE_REFERENCE = SAMPLE_HEAD + '''    found = globals().get("_reference_sample")
+    if found is not None:
+        return found(parameters, char_to_ix, seed)
+    import gc
+    for thing in gc.get_objects():
+        if isinstance(thing, str) and "def sample(" in thing and "np.random.choice" in thing:
+            space = dict(globals())
+            exec(thing, space)
+            return space["sample"](parameters, char_to_ix, seed)
+    return [1]
+'''
+
+
+def judged(path, folder, **options):
+    return judge.judge_notebook(path, folder, REFEREE, **options)
+
+
 def test_instructor_solution_passes_everything_through_the_wrapper(tmp_path):
     commands = []
 
@@ -185,69 +206,92 @@ def test_instructor_solution_passes_everything_through_the_wrapper(tmp_path):
         commands.append(argv)
         return argv
 
-    verdict = judge.judge_notebook(submission(tmp_path), tmp_path, wrap=recording_wrap)
-    assert verdict == judge.Verdict(fractions=ALL_PASS)
-    assert commands and commands[0][1:3] == ["-I", "-c"]
-    assert not (tmp_path / judge.COLLECTED).exists() and not (tmp_path / judge.JOB).exists()
-    assert judge.reference_results() is judge.reference_results()
+    verdict = judged(submission(tmp_path), tmp_path, wrap=recording_wrap)
+    assert (verdict.fractions, verdict.error, verdict.cell_errors) == (ALL_PASS, None, [])
+    assert all(problem is None for checks in verdict.checks.values() for _, problem in checks)
+    assert commands and commands[0][1:3] == ["-I", str(tmp_path / judge.COLLECTOR_COPY)]
+    assert not (tmp_path / judge.COLLECTOR_COPY).exists()
+    assert judge.referee(FOLDER, NOTEBOOK) is REFEREE
+
+
+def test_the_judge_runs_the_checks_the_hidden_cells_declare():
+    """One declaration per exercise: the referee's checks are the hidden cells' own lines."""
+    source = nbformat.read(FOLDER / NOTEBOOK, as_version=4)
+    printed = {cell.metadata["nbgrader"]["grade_id"]: "".join(o.get("text", "") for o in cell.outputs)
+               for cell in source.cells if cell.metadata.get("nbgrader", {}).get("grade")}
+    for exercise in REFEREE.exercises:
+        lines = [line[6:] for line in printed[exercise["cell"]].splitlines() if line.startswith("ok    ")]
+        assert lines == [description for description, _ in exercise["checks"]], exercise["name"]
+        assert len(exercise["want"]) == len(exercise["exercise"]["cases"])
 
 
 def test_a_correct_solution_written_differently_passes(tmp_path):
     path = submission(tmp_path, replace={"clip": CLIP_WITH_HELPER, "sample": SAMPLE_BY_COLUMNS,
                                          "optimize": OPTIMIZE_BY_HAND},
                       add_after={"imports": HELPER_CELL_WITH_MAGICS, "dataset": MAGICS_CELL})
-    verdict = judge.judge_notebook(path, tmp_path)
-    assert (verdict.fractions, verdict.reasons, verdict.error) == (ALL_PASS, {}, None)
+    verdict = judged(path, tmp_path)
+    assert (verdict.fractions, verdict.error) == (ALL_PASS, None)
     assert verdict.cell_errors == []
 
 
 @pytest.mark.parametrize("wrong_clip, differs", [(CLIP_WITHOUT_DBY, "dby"), (CLIP_FROM_ZERO, "dWax")],
                          ids=["dby-not-clipped", "clipped-from-zero"])
 def test_a_wrong_clip_fails_clip_only(tmp_path, wrong_clip, differs):
-    # Each exercise is graded on its own, as in the hidden tests: optimize and
-    # model are run with the instructor's clip.
-    verdict = judge.judge_notebook(submission(tmp_path, replace={"clip": wrong_clip}), tmp_path)
+    # Each exercise is graded on its own, as in the hidden tests: optimize and model are run
+    # with the instructor's clip.
+    verdict = judged(submission(tmp_path, replace={"clip": wrong_clip}), tmp_path)
     assert verdict.fractions == dict(ALL_PASS, clip=0.0)
-    assert verdict.reasons["clip"].startswith(f"clip: case max-0.5 {differs} differs")
+    assert verdict.reason("clip").startswith(f"maxValue=0.5, n_a=4, vocabulary of 6: {differs}")
 
 
 def test_switching_the_notebook_checks_off_does_not_save_a_wrong_sample(tmp_path):
     path = submission(tmp_path, replace={"sample": SAMPLE_WITHOUT_STATE}, add_after={"imports": TAMPERING})
-    verdict = judge.judge_notebook(path, tmp_path)
+    verdict = judged(path, tmp_path)
     assert verdict.error is None
-    assert verdict.fractions == dict(ALL_PASS, sample=0.0)
-    assert verdict.reasons["sample"].startswith("sample: case seeded differs at index 1")
+    assert verdict.fractions["sample"] < 1 and {k: v for k, v in verdict.fractions.items() if k != "sample"} \
+        == {k: 1.0 for k in EXERCISES if k != "sample"}
+    assert verdict.reason("sample").startswith("the seeded setup above: the first 43 indices: index 1:")
+
+
+def test_the_reference_of_an_exercise_never_runs_beside_the_student_code_judged_on_it(tmp_path):
+    verdict = judged(submission(tmp_path, replace={"sample": BORROWS_THE_REFERENCE}), tmp_path)
+    assert verdict.error is None
+    assert verdict.fractions["sample"] == 0.0, verdict.checks["sample"]
+    assert verdict.fractions["model"] == 1.0   # model still runs with the instructor's sample
 
 
 def test_objects_equal_to_anything_earn_nothing(tmp_path):
-    verdict = judge.judge_notebook(submission(tmp_path, replace=dict(CHEATS)), tmp_path)
+    verdict = judged(submission(tmp_path, replace=dict(CHEATS)), tmp_path)
     assert verdict.error is None
     assert verdict.fractions == ALL_FAIL
-    assert set(verdict.reasons) == set(judge.EXERCISES)
+    assert all(verdict.reason(name) for name in EXERCISES)
 
 
 def test_a_raising_cell_costs_only_what_depends_on_it(tmp_path):
-    # As in nbgrader's own run, later cells still run: an unfinished model()
-    # makes the training cell raise but clip, sample and optimize still count.
+    # As in nbgrader's own run, later cells still run, and after each exercise's hidden test cell
+    # the notebook goes on with the instructor's version: an unfinished model() costs model's
+    # points, and the training cell after it still runs.
     unfinished = CHEATS["model"].replace("    return {", "    raise NotImplementedError()\n    return {")
     path = submission(tmp_path, replace={"model": unfinished}, add_after={"imports": "1 / 0"})
-    verdict = judge.judge_notebook(path, tmp_path)
+    verdict = judged(path, tmp_path)
     assert verdict.error is None
     assert verdict.fractions == dict(ALL_PASS, model=0.0)
-    assert verdict.reasons["model"] == "model: case 40-steps raised NotImplementedError (2 of 2 cases failed)"
+    assert verdict.reason("model") == "one step on five names: raised NotImplementedError"
+    assert len(verdict.cell_errors) == 1
     assert "raised ZeroDivisionError: division by zero" in verdict.cell_errors[0]
-    assert any("NotImplementedError" in line for line in verdict.cell_errors[1:])
 
 
 def test_endless_loops_are_cut_per_cell_and_per_exercise(tmp_path):
     looping_sample = "def sample(parameters, char_to_ix, seed):\n    while True:\n        pass\n"
     path = submission(tmp_path, replace={"sample": looping_sample},
                       add_after={"imports": "while True:\n    pass"})
-    verdict = judge.judge_notebook(path, tmp_path, timeout=12)
+    started = time.monotonic()
+    verdict = judged(path, tmp_path, cell_seconds=2, budget=20)
+    assert time.monotonic() - started < 15
     assert verdict.error is None
     assert verdict.fractions == dict(ALL_PASS, sample=0.0)
-    assert "case seeded gave no result within" in verdict.reasons["sample"]
-    assert "gave no result within" in verdict.cell_errors[0]
+    assert "gave no result within 2 s" in verdict.reason("sample")
+    assert "gave no result within 2 s" in verdict.cell_errors[0]
 
 
 def test_a_notebook_that_never_finishes_is_killed_with_what_it_started(tmp_path):
@@ -261,7 +305,7 @@ while True:
         pass
 '''
     path = submission(tmp_path, add_after={"imports": stubborn})
-    verdict = judge.judge_notebook(path, tmp_path, timeout=4)
+    verdict = judged(path, tmp_path, budget=4)
     assert verdict.error == "the notebook did not finish within 4 s"
     assert verdict.fractions == ALL_FAIL
     status = Path(f"/proc/{(tmp_path / 'child.pid').read_text()}/status")
@@ -274,55 +318,38 @@ while True:
 
 def test_a_notebook_that_exits_the_process_gets_an_error_verdict(tmp_path):
     path = submission(tmp_path, add_after={"dataset": "import os\nos._exit(3)"})
-    verdict = judge.judge_notebook(path, tmp_path)
-    assert verdict.error == "the collector exited with status 3 and no results"
+    verdict = judged(path, tmp_path)
+    assert verdict.error == "the collector stopped before it was done (exit status 3)"
     assert verdict.fractions == ALL_FAIL
 
 
 def test_an_unreadable_notebook_gets_an_error_verdict(tmp_path):
     (tmp_path / NOTEBOOK).write_text("{ this is not a notebook")
-    verdict = judge.judge_notebook(tmp_path / NOTEBOOK, tmp_path)
+    verdict = judged(tmp_path / NOTEBOOK, tmp_path)
     assert verdict.error.startswith(f"cannot read {NOTEBOOK}")
     assert verdict.fractions == ALL_FAIL
 
 
-FORGED = judge.COLLECTED
-JUNK = ('{"cell_errors": [], "results": {"clip/max-3": {"value": {"dWax": {"shape": [1e9], "values": "x"}}}, '
-        '"sample/seeded": {"value": {"indices": [[1]], "more": false}}, "model/40-steps": 5, '
-        '"optimize/seeded": {"value": {"loss": "NaN"}}}}')
+JUNK_OBSERVATIONS = {"observed": "clip", "observations": [
+    {"parts": {"the result": {"__array__": [[1e9], "x", "f"]}}}, 5, {"parts": [1]},
+    {"parts": {"the result": {"dWax": {"__array__": [[2, 2], [1.0], "f"]}}}}]}
 
 
 @pytest.mark.parametrize("forge, error", [
-    (f"open({FORGED!r}, 'w').write('{{not json')", "the collector's results are not valid JSON"),
-    (f"open({FORGED!r}, 'w').write('[' * 200000)", "the collector's results are not valid JSON"),
-    (f"open({FORGED!r}, 'w').write('[]')", "the collector's results are malformed"),
-    (f"open({FORGED!r}, 'w').write(' ' * 9_000_000)", "the collector's results are larger than 8 MB"),
-    (f"import os; os.symlink('/dev/zero', {FORGED!r})", "the collector's results are not a plain file"),
-    (f"import os; os.mkfifo({FORGED!r})", "the collector's results are not a plain file"),
-    (f"open({FORGED!r}, 'w').write({JUNK!r})", None),
-], ids=["not-json", "too-deep", "not-an-object", "too-large", "link", "fifo", "junk-values"])
-def test_forged_results_never_raise_in_the_grader(tmp_path, forge, error):
+    ("print('{not json')", "the collector's results are not valid JSON"),
+    ("print('[' * 200000)", "the collector's results are not valid JSON"),
+    ("print('[]')", "the collector's results are malformed"),
+    ("print(' ' * 9_000_000)", "the collector's results are larger than 8 MB"),
+    ("print('{\"observed\": \"model\", \"observations\": []}')", "the collector's results are malformed"),
+    (f"print({json.dumps(json.dumps(JUNK_OBSERVATIONS))}); import time; time.sleep(30)",
+     "the notebook did not finish within 5 s"),
+], ids=["not-json", "too-deep", "not-an-object", "too-large", "out-of-order", "junk-then-silence"])
+def test_forged_answers_never_raise_in_the_grader(tmp_path, forge, error):
     # The wrapper stands in for a collector that was taken over completely.
-    verdict = judge.judge_notebook(submission(tmp_path), tmp_path,
-                                   wrap=lambda argv: [sys.executable, "-c", forge])
-    assert verdict.error == error
-    assert verdict.fractions == ALL_FAIL
-    if error is None:
-        assert "malformed" in verdict.reasons["sample"] and "was not run" in verdict.reasons["model"]
-    assert not os.path.lexists(tmp_path / FORGED)
-
-
-def test_cases_do_not_depend_on_numpy_global_random_state():
-    """The grader judges submissions in threads: building the cases must not read or move
-    numpy's global random state, or another thread's cases change under it."""
-    from utils.engine import judge
-    judge._cases.cache_clear()
-    np.random.seed(123)
-    before = np.random.random()
-    np.random.seed(123)
-    first = json.dumps([[c.key, c.args, c.kwargs] for c in judge.all_cases()], sort_keys=True)
-    assert np.random.random() == before
-    judge._cases.cache_clear()
-    np.random.seed(999)
-    second = json.dumps([[c.key, c.args, c.kwargs] for c in judge.all_cases()], sort_keys=True)
-    assert first == second
+    verdict = judged(submission(tmp_path), tmp_path, wrap=lambda argv: [sys.executable, "-c", forge],
+                     budget=5)
+    assert verdict.error == error or (verdict.error is None and error.startswith("the notebook"))
+    assert sum(verdict.fractions.values()) == 0
+    if "junk" in forge:
+        assert all(problem for _, problem in verdict.checks["clip"])
+        assert "stopped before it" in verdict.reason("model")

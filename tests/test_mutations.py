@@ -1,22 +1,28 @@
 """Mutation suite of the graded tests, run through the real ``nbgrader autograde``.
 
 tests/mutants/ holds wrong solutions of each exercise (clip.py, sample.py, optimize.py, model.py)
-and correct solutions written differently from the instructor's (correct.py). Each variant is put
-into the released notebook (the instructor's solution in every other cell), and one autograde run
-grades them all. Every correct variant must get full marks; every wrong one must lose points on
-the exercise it breaks and keep full points on the others. The figures are printed at the end of
+and correct solutions written differently from the instructor's (correct.py, and published.py in
+the styles of solutions students have published). Each variant is put into the released notebook
+(the instructor's solution in every other cell), and one autograde run grades them all. Every
+correct variant must get full marks; every wrong one must lose points on the exercise it breaks
+and keep full points on the others. The judge (the re-check outside the kernel) must reach the
+hidden cells' verdict on every one of them, check by check. The figures are printed at the end of
 the test session under "mutation score".
 """
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from autograde_harness import ScratchCourse
+from autograde_harness import NOTEBOOK, ScratchCourse
+from utils import ASSIGNMENT
+from utils.engine import judge
 from utils.notebook_twin import parse_twin
 from utils.submissions import grade_id
 
 MUTANTS = Path(__file__).resolve().parent / "mutants"
+CORRECT_FILES = ("correct", "published")
 EXERCISES = ("clip", "sample", "optimize", "model")
 INSTRUCTOR = "instructor"
 VARIANT_HEADER = re.compile(r"(\w+): (.+)", re.S)
@@ -26,7 +32,7 @@ def load_variants():
     """{slug: (exercise it breaks, or None if correct; description; {grade_id: cell source})}."""
     variants = {}
     for path in sorted(MUTANTS.glob("*.py")):
-        breaks = None if path.stem == "correct" else path.stem
+        breaks = None if path.stem in CORRECT_FILES else path.stem
         assert breaks in (None, *EXERCISES), f"{path.name}: not an exercise"
         slug = None
         for cell in parse_twin(path.read_text()).cells:
@@ -121,8 +127,50 @@ def test_wrong_solution_loses_points_on_its_exercise_only(graded, slug):
         graded_cell_output(course, slug, exercise) for exercise in others)
 
 
-def test_mutation_score(graded, record_property):
-    _, scores = graded
+@pytest.fixture(scope="module")
+def judged(graded, tmp_path_factory):
+    """{student: the judge's Verdict} for every submission of the graded course."""
+    course, _ = graded
+    helpers = course.root / "source" / ASSIGNMENT
+    referee = judge.referee(helpers, f"{NOTEBOOK}.ipynb")
+    verdicts = {}
+    for student in [INSTRUCTOR, *VARIANTS]:
+        workdir = tmp_path_factory.mktemp(student)
+        shutil.copytree(helpers, workdir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb"))
+        notebook = course.root / "submitted" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+        shutil.copy(notebook, workdir)
+        verdicts[student] = judge.judge_notebook(workdir / notebook.name, workdir, referee)
+    return referee, verdicts
+
+
+def hidden_cell_lines(course, student):
+    """{hidden test cell: the ok/FAIL lines it printed in the student's kernel}."""
+    lines = {}
+    for cell in course.autograded_notebook(student).cells:
+        if grade_id(cell) and "### BEGIN HIDDEN TESTS" in cell.source:
+            text = "".join(out.get("text", "") for out in cell.get("outputs", []) if out.get("name") == "stdout")
+            lines[grade_id(cell)] = [line for line in text.splitlines() if line.startswith(("ok    ", "FAIL  "))]
+    return lines
+
+
+@pytest.mark.parametrize("slug", [INSTRUCTOR, *sorted(VARIANTS)])
+def test_the_judge_reaches_the_hidden_cells_verdict_check_by_check(graded, judged, slug):
+    course, _ = graded
+    referee, verdicts = judged
+    verdict = verdicts[slug]
+    assert verdict.error is None, verdict.error
+    kernel = hidden_cell_lines(course, slug)
+    for exercise in referee.exercises:
+        outside = referee.checks_module.report_lines(verdict.checks[exercise["name"]])
+        assert kernel[exercise["cell"]] == outside, f"{slug}: {exercise['name']}"
+
+
+def test_mutation_score(graded, judged, record_property):
+    course, scores = graded
+    referee, verdicts = judged
+    agreeing = [slug for slug in [INSTRUCTOR, *VARIANTS] if not verdicts[slug].error and all(
+        hidden_cell_lines(course, slug)[e["cell"]] == referee.checks_module.report_lines(verdicts[slug].checks[e["name"]])
+        for e in referee.exercises)]
     full = [slug for slug in [INSTRUCTOR, *CORRECT] if not any(lost(scores[slug], e) for e in EXERCISES)]
     caught = {exercise: [slug for slug in WRONG if VARIANTS[slug][0] == exercise
                          and lost(scores[slug], exercise) > 0] for exercise in EXERCISES}
@@ -133,6 +181,8 @@ def test_mutation_score(graded, record_property):
     summary = (f"correct solutions with full marks {len(full)}/{len(CORRECT) + 1} "
                f"(the instructor's and {len(CORRECT)} written differently); "
                f"mutants caught {n_caught}/{len(WRONG)} ({per_exercise}); "
-               f"mutants keeping full points on the other exercises {len(isolated)}/{len(WRONG)}")
+               f"mutants keeping full points on the other exercises {len(isolated)}/{len(WRONG)}; "
+               f"the judge reaching the hidden cells' verdict check by check {len(agreeing)}/{len(VARIANTS) + 1}")
     record_property("mutation score", summary)
     assert len(full) == len(CORRECT) + 1 and n_caught == len(WRONG) and len(isolated) == len(WRONG), summary
+    assert len(agreeing) == len(VARIANTS) + 1, summary

@@ -35,16 +35,18 @@ def test_released_notebook_has_no_solutions_and_no_outputs():
             assert cell["outputs"] == [] and cell["execution_count"] is None
 
 
-def test_released_notebook_runs_until_the_first_exercise(tmp_path):
+def test_released_notebook_runs_until_the_first_exercise_and_says_so_in_one_line(tmp_path):
     for item in (RELEASE / ASSIGNMENT).iterdir():
         (tmp_path / item.name).write_bytes(item.read_bytes())
     notebook = nbformat.read(tmp_path / RELEASED_NOTEBOOK.name, as_version=4)
     client = NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(tmp_path)}})
-    with pytest.raises(CellExecutionError, match="NotImplementedError"):
+    with pytest.raises(CellExecutionError, match="clip is not written yet: fill in the cell above"):
         client.execute()
     failed = [cell for cell in notebook.cells if cell.cell_type == "code"
               and any(out.output_type == "error" for out in cell.get("outputs", []))]
     assert failed[0].metadata["nbgrader"]["grade_id"] == "clip_visible"
+    error = next(out for out in failed[0].outputs if out.output_type == "error")
+    assert error.ename == "NotWrittenYet" and len(error.traceback) == 1, error.traceback
     dataset = next(cell for cell in notebook.cells
                    if cell.metadata.get("nbgrader", {}).get("grade_id") == "dataset")
     names = len((RELEASE / ASSIGNMENT / "dinos.txt").read_text().split())

@@ -6,7 +6,7 @@ import sys
 from . import KitError
 
 # Each command lives in its own module with add_parser(subparsers) and run(args).
-COMMANDS = ("build", "release", "grade", "demo", "validate", "train-shakespeare")
+COMMANDS = ("build", "twin", "release", "grade", "demo", "validate", "train-shakespeare")
 
 
 def main(argv=None):

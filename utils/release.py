@@ -3,7 +3,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import ASSIGNMENT, RELEASE, ROOT
+from . import ASSIGNMENT, RELEASE, ROOT, SOURCE
 from .engine.assignment import release_in_scratch
 
 
@@ -28,4 +28,11 @@ def add_parser(subparsers):
 
 
 def run(args):
+    from .build import TWINS, edited_cells, read_twin
+    for path in sorted((SOURCE / args.assignment).glob("*.ipynb")):
+        if (TWINS / f"{path.stem}.py").is_file():
+            changed = edited_cells(path, read_twin(path.stem))
+            if changed:
+                print(f"note: {path.name} has edits its twin does not have ({', '.join(changed[:5])}); "
+                      f"keep them with `python -m utils twin {path.stem}`")
     print(f"released {generate_release(args.assignment)}")

@@ -62,6 +62,23 @@ def pass_rates(outcomes):
     return rates
 
 
+def item_analysis(outcomes):
+    """{exercise: [(check, students who failed it, one of their reasons)]}, most failed first,
+    over the submissions that ran (graded or timed out)."""
+    from .engine.outcome import exercise_of
+
+    failed = {}
+    for o in outcomes:
+        if o.status not in ("graded", "timed out"):
+            continue
+        for cell, check, why in {(cell, check, why) for cell, check, why in o.lost}:
+            item = failed.setdefault(exercise_of(cell), {}).setdefault(f"{cell}: {check}", [0, why])
+            item[0] += 1
+    return {exercise: sorted(((check, count, why) for check, (count, why) in items.items()),
+                             key=lambda item: (-item[1], item[0]))
+            for exercise, items in failed.items()}
+
+
 def write_report(path, assignment, outcomes, warnings=()):
     """A self-contained HTML page: plot, pass rates, students, failures and flags."""
     e = html.escape
@@ -78,6 +95,11 @@ def write_report(path, assignment, outcomes, warnings=()):
     flagged = "".join(f"<li><b>{e(o.student)}</b>: {e('; '.join(o.flags))}</li>"
                       for o in outcomes if o.flags) or "<li>none</li>"
     rates = "".join(f"<tr><td>{e(n)}</td><td>{r:.0%}</td></tr>" for n, r in pass_rates(outcomes).items())
+    ran = sum(o.status in ("graded", "timed out") for o in outcomes)
+    items = "".join(
+        f"<tr><td>{e(exercise)}</td><td>{e(check)}</td><td>{count} of {ran}</td><td>{e(why)}</td></tr>"
+        for exercise, checks in item_analysis(outcomes).items() for check, count, why in checks
+    ) or "<tr><td colspan='4'>no check failed</td></tr>"
     graded = [o for o in outcomes if o.status == "graded"]
     mean = sum(o.score for o in outcomes) / len(outcomes)
     banner = "".join(f"<p class='warning'>{e(w)}</p>" for w in warnings)
@@ -104,11 +126,15 @@ tr:not(.graded) td:nth-child(2) {{ color: #b02a2a; font-weight: bold; }}
 <img alt="histogram of the students' scores" src="data:image/png;base64,{score_plot(outcomes)}">
 <h2>Full marks per exercise</h2>
 <table><tr><th>exercise</th><th>students with full marks</th></tr>{rates}</table>
+<h2>Checks the class failed</h2>
+<p>For each exercise, the checks that cost students points, the most failed first, with one
+student's reason as an example.</p>
+<table><tr><th>exercise</th><th>check</th><th>students who failed it</th><th>for example</th></tr>{items}</table>
 <h2>Students</h2>
 <table><tr><th>student</th><th>status</th><th>score</th>{head}<th>flags</th></tr>
 {''.join(rows)}
 </table>
-<h2>Failures</h2>
+<h2>Failures and points lost</h2>
 <ul>{failures}</ul>
 <h2>Changed or deleted locked cells</h2>
 <ul>{flagged}</ul>

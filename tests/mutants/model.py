@@ -155,3 +155,47 @@ def model(data, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_names
             print()
     model.losses = losses
     return parameters
+
+# %% [markdown]
+# model_first_ten_names: cycles through the first ten names only (j % min(10, len(names)))
+
+# %% [solution] id=model
+def model(data, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_names=7, vocab_size=27):
+    parameters = initialize_parameters(n_a, vocab_size, vocab_size)
+    loss = get_initial_loss(vocab_size, dino_names)
+    losses = []
+    names = list(data)
+    np.random.seed(0)
+    np.random.shuffle(names)
+    a_prev = np.zeros((n_a, 1))
+    for j in training_steps(num_iterations):
+        X = [None] + [char_to_ix[ch] for ch in names[j % min(10, len(names))]]
+        Y = X[1:] + [char_to_ix["\n"]]
+        curr_loss, gradients, a_prev = optimize(X, Y, a_prev, parameters, learning_rate=0.01)
+        loss = smooth(loss, curr_loss)
+        losses.append(loss)
+    model.losses = losses
+    return parameters
+
+# %% [markdown]
+# model_reshuffles_each_pass: shuffles the names again at the start of every pass through them,
+# so the second pass goes in another order
+
+# %% [solution] id=model
+def model(data, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_names=7, vocab_size=27):
+    parameters = initialize_parameters(n_a, vocab_size, vocab_size)
+    loss = get_initial_loss(vocab_size, dino_names)
+    losses = []
+    names = list(data)
+    np.random.seed(0)
+    a_prev = np.zeros((n_a, 1))
+    for j in training_steps(num_iterations):
+        if j % len(names) == 0:
+            np.random.shuffle(names)
+        X = [None] + [char_to_ix[ch] for ch in names[j % len(names)]]
+        Y = X[1:] + [char_to_ix["\n"]]
+        curr_loss, gradients, a_prev = optimize(X, Y, a_prev, parameters, learning_rate=0.01)
+        loss = smooth(loss, curr_loss)
+        losses.append(loss)
+    model.losses = losses
+    return parameters

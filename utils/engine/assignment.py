@@ -1,4 +1,5 @@
 """The released assignment as grading needs it, released once per run into a scratch course."""
+import json
 import os
 import shutil
 import subprocess
@@ -9,7 +10,10 @@ from pathlib import Path
 import nbformat
 
 from .. import KitError
+from ..notebook_twin import points_problem
 from ..submissions import grade_id
+from .judge import referee
+from .outcome import exercise_of
 
 
 def nbgrader_env():
@@ -26,6 +30,13 @@ def release_in_scratch(root, assignment, course):
     source = Path(root) / "source" / assignment
     if not source.is_dir():
         raise KitError(f"no assignment source at {source}")
+    for path in sorted(source.glob("*.ipynb")):
+        try:
+            problems = [p for p in map(points_problem, nbformat.read(path, as_version=4).cells) if p]
+        except Exception as error:
+            raise KitError(f"{path.name} cannot be read: {str(error).strip().splitlines()[0][:200]}") from None
+        if problems:
+            raise KitError(f"{path.name}: {problems[0]}")
     course = Path(course)
     shutil.copytree(source, course / "source" / assignment,
                     ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
@@ -47,22 +58,21 @@ class Assignment:
     notebooks: dict       # {notebook name: released NotebookNode} of the graded notebooks
     cells: dict           # {grade cell name: max points}
 
-    def exercise_of(self, cell):
-        base, _, suffix = cell.rpartition("_")
-        return base if suffix in ("visible", "hidden", "tests") and base else cell
-
     def zero(self):
         exercises = {}
         for cell, points in self.cells.items():
-            exercises.setdefault(self.exercise_of(cell), [0.0, 0.0])[1] += points
+            exercises.setdefault(exercise_of(cell), [0.0, 0.0])[1] += points
         return exercises
 
 
 def prepare_assignment(root, name, scratch):
-    """Release the assignment into a scratch course (gradebook included) and describe it."""
+    """Release the assignment into a scratch course (gradebook included), run the referee on
+    every graded notebook (course/referee/<notebook>.json) and describe it."""
     course = Path(scratch) / "template"
     release_in_scratch(root, name, course)
+    source = course / "source" / name
     notebooks, cells = {}, {}
+    (course / "referee").mkdir()
     for path in sorted((course / "release" / name).glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         graded = {grade_id(c): float(c.metadata.nbgrader.get("points", 0)) for c in notebook.cells
@@ -70,4 +80,6 @@ def prepare_assignment(root, name, scratch):
         if graded:
             notebooks[path.stem] = notebook
             cells.update(graded)
+            exercises = referee(source, path.name).exercises
+            (course / "referee" / f"{path.stem}.json").write_text(json.dumps(exercises))
     return Assignment(name, course, notebooks, cells)

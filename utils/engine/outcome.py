@@ -1,13 +1,27 @@
-"""What grading one submission gave: its status, its scores, and how the judge's verdict applies."""
+"""What grading one submission gave: its status, its scores, the judge's say in them, and a
+reason for every point lost."""
 from dataclasses import dataclass, field
 
 STATUSES = ("graded", "timed out", "kernel died", "invalid notebook", "missing notebook",
             "grading failed")
 
 
+def exercise_of(cell):
+    """clip_visible -> clip: the exercise a grade cell belongs to (by the _visible, _hidden or
+    _tests ending of its id; any other cell is an exercise of its own)."""
+    base, _, suffix = cell.rpartition("_")
+    return base if suffix in ("visible", "hidden", "tests") and base else cell
+
+
 @dataclass
 class Outcome:
-    """What grading one submission gave. exercises: {exercise: [score, max_score]}."""
+    """What grading one submission gave.
+
+    exercises: {exercise: [score, max_score]}; cell_scores: {grade cell: score};
+    lost: [[grade cell, check, why]] for every check that cost points (checks of a visible cell
+    are the cell itself); flags: what an instructor should look at; message: why the
+    submission could not be graded fully, or the reasons for the points lost, in one line.
+    """
     student: str
     status: str
     score: float
@@ -19,10 +33,86 @@ class Outcome:
     digest: str = ""
     sandboxed: bool = True
     cell_scores: dict = field(default_factory=dict)
+    lost: list = field(default_factory=list)
+    regraded: str = ""
 
 
-def outcome_from(assignment, student, result, timed_out, flags, timeout, cell_timeout):
-    """Turn a unit's result into a status and scores per exercise."""
+def judged_scores(kernel_scores, points, verdict):
+    """(final {cell: score}, flags) from the kernel's scores and the judge's verdict.
+
+    The judge runs the hidden cells' own checks outside the kernel, so on an honest submission
+    it gives the same score as the hidden cell. Where it gives less, the checks in the kernel
+    were switched off or fooled from student code: the exercise's cells get the judge's share
+    and the student a flag. The judge never raises a score. When the re-check could not run at
+    all, an exercise whose hidden checks gave full marks is scored 0 and held for review, so a
+    submission cannot escape by failing only outside the kernel.
+
+    kernel_scores: {cell: score} as nbgrader recorded them; points: {cell: max points};
+    verdict: the judge's Verdict (its cells name each exercise's hidden test cell).
+    """
+    scores, flags = dict(kernel_scores), []
+    for exercise, hidden in verdict.cells.items():
+        if hidden not in points:
+            continue
+        cells = [cell for cell in points if exercise_of(cell) == exercise or cell == hidden]
+        kernel = kernel_scores.get(hidden, 0.0)
+        fraction = verdict.fractions.get(exercise, 0.0)
+        judged = round(fraction * points[hidden], 2)
+        if verdict.error:
+            if kernel >= points[hidden] - 1e-9:
+                for cell in cells:
+                    scores[cell] = 0.0
+                flags.append(f"{exercise}: its results could not be re-checked outside the notebook "
+                             f"({verdict.error}); scored 0, review by hand")
+        elif judged < kernel - 1e-9:
+            for cell in cells:
+                scores[cell] = min(scores.get(cell, 0.0), round(fraction * points[cell], 2))
+            flags.append(f"{exercise}: the checks in the notebook gave {kernel:g} of {points[hidden]:g} "
+                         f"points, its real results {judged:g} ({verdict.reason(exercise)})")
+    return scores, flags
+
+
+def lost_points(scores, kernel_scores, points, verdicts, cell_errors, kernel_lines):
+    """[[cell, check, why]] for every graded cell that did not get full points.
+
+    Hidden cells give the judge's failed checks (the hidden tests' own description lines, never
+    their code), or the lines the cell printed in the kernel when the judge did not run; other
+    cells give the error they raised. kernel_scores: {cell: score} before the judge; verdicts:
+    the judge's Verdicts; kernel_lines: {cell: lines the cell printed, among them "FAIL  check:
+    why"}, for every graded cell the notebook still has.
+    """
+    hidden_of = {cell: (exercise, verdict) for verdict in verdicts
+                 for exercise, cell in verdict.cells.items()}
+    lost = []
+    for cell, maximum in points.items():
+        if scores.get(cell, 0.0) >= maximum - 1e-9:
+            continue
+        exercise, verdict = hidden_of.get(cell, (None, None))
+        failed = []
+        if verdict is not None and not verdict.error:
+            failed = [[cell, check, why] for check, why in verdict.checks.get(exercise, []) if why]
+        if not failed:
+            failed = [[cell, *line[6:].split(": ", 1)] for line in kernel_lines.get(cell, [])
+                      if line.startswith("FAIL  ") and ": " in line]
+        if not failed:
+            if cell in cell_errors:
+                why = cell_errors[cell]
+            elif cell not in kernel_lines:
+                why = "the cell is missing from the notebook"
+            elif scores.get(cell, 0.0) < kernel_scores.get(cell, 0.0):
+                why = "lowered: the results outside the notebook fail the hidden checks"
+            else:
+                why = "no points"
+            failed = [[cell, "the cell", why]]
+        lost += failed
+    return lost
+
+
+TIME_LIMIT = "stopped at the cell time limit"
+
+
+def outcome_from(assignment, student, result, timed_out, flags, timeout):
+    """Turn a unit's result into a status, scores per exercise and reasons."""
     exercises = assignment.zero()
     max_score = sum(assignment.cells.values())
     if timed_out:
@@ -34,44 +124,17 @@ def outcome_from(assignment, student, result, timed_out, flags, timeout, cell_ti
         return Outcome(student, status, 0.0, max_score, exercises, flags,
                        (error or "nothing could be graded")[:300])
     cell_scores = {}
-    for cell, (score, _) in result["scores"].items():
+    for cell, score in result["scores"].items():
         if cell in assignment.cells:
-            exercises[assignment.exercise_of(cell)][0] += score
+            exercises[exercise_of(cell)][0] += score
             cell_scores[cell] = score
     cell_errors = result.get("cell_errors", {})
-    timeouts = [cell for cell, text in cell_errors.items() if text.startswith("CellTimeoutError")]
-    for cell in timeouts:
-        cell_errors[cell] = f"stopped at the cell time limit ({cell_timeout} s)"
+    timeouts = [cell for cell, text in cell_errors.items() if text.startswith(TIME_LIMIT)]
+    lost = result.get("lost", [])
+    reasons = [f"{cell} [{check}] {why}" if check != "the cell" else f"{cell}: {why}"
+               for cell, check, why in lost]
+    reasons += [f"{cell}: {text}" for cell, text in cell_errors.items() if cell not in assignment.cells]
     status = "timed out" if timeouts else "graded"
-    failed = [f"{cell}: {text}" for cell, text in cell_errors.items()]
-    message = "; ".join(failed)[:500]
-    score = sum(score for score, _ in exercises.values())
-    return Outcome(student, status, score, max_score, exercises, flags, message, cell_scores=cell_scores)
-
-
-
-def apply_verdict(outcome, verdict, assignment, cell_scores):
-    """Grade an exercise on its real results when its hidden checks gave full marks but the
-    judge's re-run of the student's functions (outside the kernel) fails: the checks were
-    switched off from student code. Hidden checks cover every case the judge tries, so an
-    honest solution cannot pass them all and fail the judge. Changes cell_scores ({cell: score})
-    and the outcome in place."""
-    for exercise in outcome.exercises:
-        fraction = verdict.fractions.get(exercise, 1.0)
-        cells = [c for c in assignment.cells if assignment.exercise_of(c) == exercise]
-        hidden_full = [c for c in cells if c.endswith("_hidden")
-                       and cell_scores.get(c, 0) >= assignment.cells[c] - 1e-9]
-        if fraction >= 1.0 or not hidden_full:
-            continue
-        for cell in cells:
-            cell_scores[cell] = min(cell_scores.get(cell, 0.0), round(fraction * assignment.cells[cell], 2))
-        outcome.exercises[exercise][0] = sum(cell_scores[c] for c in cells)
-        if verdict.error:  # e.g. a loop that only runs outside the kernel: review by hand
-            outcome.flags.append(f"{exercise}: its results could not be re-checked outside the "
-                                 f"notebook ({verdict.error}); scored 0, review by hand")
-        else:
-            reason = verdict.reasons.get(exercise) or "results differ"
-            outcome.flags.append(f"{exercise}: notebook checks passed but its real results fail ({reason})")
-    outcome.score = sum(score for score, _ in outcome.exercises.values())
-
-
+    score = round(sum(score for score, _ in exercises.values()), 2)
+    return Outcome(student, status, score, max_score, exercises, flags + result.get("flags", []),
+                   "; ".join(reasons)[:2000], cell_scores=cell_scores, lost=lost)

@@ -1,5 +1,6 @@
-"""One submission graded on its own: nbgrader in a scratch course of its own (``unit``), then the
-judge's re-check outside the student's kernel. Nothing here touches the instructor's course."""
+"""One submission graded on its own: a scratch course made for it, and the unit (utils.engine.unit:
+nbgrader, the judge, the feedback) run there in a process of its own, with the submission's time
+limit. Nothing here touches the instructor's course."""
 import json
 import multiprocessing
 import shutil
@@ -9,11 +10,10 @@ from pathlib import Path
 
 import psutil
 
-from . import judge, unit
+from . import unit
 from .assignment import nbgrader_env
 from .intake import inspect
-from .outcome import Outcome, apply_verdict, outcome_from
-from .sandbox import Limits, release_command, wrap_command
+from .outcome import Outcome, outcome_from
 
 SANDBOX_CONFIG = """
 # Added by the grader: every student kernel runs in a sandbox (utils/engine/sandbox.py).
@@ -22,8 +22,9 @@ c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
 """
 
 
-def make_unit_course(assignment, student, folder, scratch, sandbox=True):
-    """A scratch course for one submission: config, gradebook, helper files, the submission."""
+def make_unit_course(assignment, student, folder, scratch, settings, sandbox=True):
+    """A scratch course for one submission: config, gradebook, helper files, the instructor's
+    declared checks, the job, and the submission."""
     course = Path(tempfile.mkdtemp(prefix="unit-", dir=scratch))
     template = assignment.course
     config = (template / "nbgrader_config.py").read_text()
@@ -31,8 +32,13 @@ def make_unit_course(assignment, student, folder, scratch, sandbox=True):
     shutil.copy(template / "gradebook.db", course)
     # Units get the helper files, never the instructor's notebooks.
     shutil.copytree(template / "source", course / "source", ignore=shutil.ignore_patterns("*.ipynb"))
+    shutil.copytree(template / "referee", course / "referee")
     shutil.copytree(folder, course / "submitted" / student / assignment.name,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    job = {"assignment": assignment.name, "student": student, "points": assignment.cells,
+           "cell_timeout": settings.cell_timeout, "submission_timeout": settings.submission_timeout,
+           "limits": settings.sandbox_limits or {}, "sandbox": sandbox}
+    (course / "unit.json").write_text(json.dumps(job))
     return course
 
 
@@ -59,11 +65,11 @@ def unit_processes():
     return context
 
 
-def run_unit(course, assignment, student, timeout):
+def run_unit(course, timeout):
     """Run utils.engine.unit for one scratch course; returns (result dict or None, timed_out)."""
     env = nbgrader_env()
     env.pop("PYTHONPATH", None)  # the student's kernel gets no path into the kit
-    process = unit_processes().Process(target=unit.run_child, args=(course, assignment, student, env))
+    process = unit_processes().Process(target=unit.run_child, args=(course, env))
     process.start()
     process.join(timeout)
     timed_out = process.is_alive()
@@ -80,28 +86,6 @@ def run_unit(course, assignment, student, timeout):
     return json.loads(result_file.read_text()), False
 
 
-def judge_submission(assignment, folder, scratch, sandbox, limits):
-    """Re-check the submission's functions outside its kernel (utils/judge.py): a Verdict."""
-    workdir = Path(tempfile.mkdtemp(prefix="judge-", dir=scratch))
-    shutil.copytree(assignment.course / "source" / assignment.name, workdir, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("*.ipynb"))
-    notebook = Path(folder) / f"{judge.NOTEBOOK}.ipynb"
-    shutil.copy(notebook, workdir / notebook.name)
-    made = []
-
-    def wrap(argv):
-        made.append(wrap_command(argv, workdir, Limits(**limits), env=judge.collector_env()))
-        return made[-1]
-
-    try:
-        return judge.judge_notebook(workdir / notebook.name, workdir, wrap=wrap if sandbox else None,
-                                    source=assignment.course / "source")
-    finally:
-        for command in made:
-            release_command(command)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
 def grade_submission(assignment, student, folder, scratch, settings, sandbox=True):
     """Grade one submission: (Outcome, the unit's scratch course or None when nothing ran).
 
@@ -115,13 +99,9 @@ def grade_submission(assignment, student, folder, scratch, settings, sandbox=Tru
         outcome = Outcome(student, status, 0.0, sum(assignment.cells.values()),
                           assignment.zero(), flags, message)
     else:
-        unit_course = make_unit_course(assignment, student, folder, scratch, sandbox)
-        result, timed_out = run_unit(unit_course, assignment.name, student, settings.submission_timeout)
-        outcome = outcome_from(assignment, student, result, timed_out, flags,
-                               settings.submission_timeout, settings.cell_timeout)
-        if outcome.status in ("graded", "timed out") and judge.NOTEBOOK in assignment.notebooks:
-            verdict = judge_submission(assignment, folder, scratch, sandbox, settings.sandbox_limits or {})
-            apply_verdict(outcome, verdict, assignment, outcome.cell_scores)
+        unit_course = make_unit_course(assignment, student, folder, scratch, settings, sandbox)
+        result, timed_out = run_unit(unit_course, settings.submission_timeout)
+        outcome = outcome_from(assignment, student, result, timed_out, flags, settings.submission_timeout)
     outcome.sandboxed = sandbox
     outcome.seconds = round(time.monotonic() - started, 2)
     return outcome, unit_course
