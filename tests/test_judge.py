@@ -4,14 +4,12 @@ Every notebook here is the instructor's notebook with some solution cells
 replaced (found by their nbgrader grade_id) or cells added, run for real.
 """
 import json
-import os
 import shutil
 import sys
 import time
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pytest
 
 from utils import ASSIGNMENT, SOURCE
