@@ -317,6 +317,13 @@ class _LinesAboveBar(io.TextIOBase):
     def writable(self):
         return True
 
+    def isatty(self):
+        return self.stream.isatty()
+
+    @property
+    def encoding(self):
+        return getattr(self.stream, "encoding", None)
+
     def write(self, text):
         self.pending += text
         if "\n" in self.pending:
