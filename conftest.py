@@ -1,7 +1,10 @@
-"""nbval settings for the source notebooks stored outputs.
+"""nbval settings for the source notebooks' stored outputs.
 
-The progress bar (stderr) and the loss plot (PNG bytes) change from run to run;
-the plot's data are the printed, seeded losses, which nbval does compare.
+The loss plot (PNG bytes) changes from run to run; the plot's data are the printed, seeded
+losses, which nbval does compare. Training progress is one line on stdout when the notebook runs
+unattended (rnn_utils.ProgressBar), the same on every run, so nbval compares it too. stderr is
+not compared: the first run on a fresh machine may print set-up notices there (matplotlib's font
+cache).
 """
 
 

@@ -1,8 +1,14 @@
-"""Unit tests of the helpers students build on: shapes, seeded values, gradients."""
+"""Unit tests of the helpers students build on: shapes, seeded values, gradients, the progress bar."""
+import re
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 import rnn_utils as ru
+from conftest import ASSIGNMENT_DIR
+from frontends import Kernel, of_type, run_in_terminal, stream, widget_states
 
 
 def random_parameters(n_a=7, vocab=5, scale=0.5, seed=0):
@@ -153,3 +159,96 @@ def test_seeded_optimize_step_reproduces_the_assignment_values():
     assert g["db"][4][0] == pytest.approx(-0.06809825, abs=1e-8)
     assert g["dby"][1][0] == pytest.approx(0.01538192, abs=1e-8)
     assert a[len(X) - 1][4][0] == pytest.approx(-1.0, abs=1e-9)
+
+
+# ------------------------------------------------------------ the training progress bar, frontend by frontend
+
+TRAINING_LOOP = """
+import rnn_utils as ru
+for j in ru.training_steps({steps}):
+    if j % 1000 == 0:
+        print("Iteration:", j)
+        ru.print_sample([1, 2, 0], {{0: "\\n", 1: "a", 2: "b"}})
+"""
+
+
+def samples(steps):
+    return "".join(f"Iteration: {j}\nAb\n" for j in range(0, steps, 1000))
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    kernel = Kernel()
+    yield kernel
+    kernel.close()
+
+
+def test_in_jupyterlab_one_widget_bar_with_the_samples_below(kernel):
+    """A cell run as JupyterLab runs it: one widget that ends full and green, prints as they were."""
+    messages, _ = kernel.run(TRAINING_LOOP.format(steps=3000), allow_stdin=True)
+    shown = of_type(messages, "display_data")
+    assert len(shown) == 1 and "application/vnd.jupyter.widget-view+json" in shown[0]["content"]["data"]
+    assert stream(messages, "stdout") == samples(3000)
+    assert stream(messages, "stderr") == ""
+    states = widget_states(messages)
+    assert states["FloatProgressModel"]["value"] == states["FloatProgressModel"]["max"] == 3000
+    assert states["FloatProgressModel"]["bar_style"] == "success"
+    assert any("3000/3000" in state.get("value", "") for name, state in states.items() if name == "HTMLModel")
+
+
+def test_in_jupyterlab_a_caller_that_silences_stdout_gets_no_widget(kernel):
+    """The hidden checks call model() with stdout redirected: no bar is drawn in their cell."""
+    code = ("import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()) as silenced:\n"
+            + "\n".join("    " + line for line in TRAINING_LOOP.format(steps=2000).strip().splitlines())
+            + "\nprint(silenced.getvalue().splitlines()[-1])")
+    messages, _ = kernel.run(code, allow_stdin=True)
+    assert not of_type(messages, "display_data", "comm_open")
+    assert stream(messages, "stdout") == "training: 100%|██████████| 2000/2000 steps\n"
+
+
+def test_unattended_kernel_prints_one_stable_line_at_the_end(kernel):
+    """A cell run as nbconvert, nbval and nbgrader's validate... run it: no widget, no stderr."""
+    messages, _ = kernel.run(TRAINING_LOOP.format(steps=3000), allow_stdin=False)
+    assert not of_type(messages, "display_data", "comm_open")
+    assert stream(messages, "stdout") == samples(3000) + "training: 100%|██████████| 3000/3000 steps\n"
+    assert stream(messages, "stderr") == ""
+
+
+def test_a_script_writing_to_a_pipe_prints_one_line_at_the_end():
+    done = subprocess.run([sys.executable, "-c", TRAINING_LOOP.format(steps=2500)], cwd=ASSIGNMENT_DIR,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout == samples(2500) + "training: 100%|██████████| 2500/2500 steps\n"
+
+
+def test_at_a_terminal_the_samples_print_above_one_text_bar():
+    code = "import time\n" + TRAINING_LOOP.format(steps=3000).replace(
+        'print("Iteration:", j)', 'time.sleep(0.6); print("Iteration:", j)')
+    shown, exit_code = run_in_terminal(code)
+    assert exit_code == 0, shown
+    # What stays on the screen: each line as the last carriage return left it.
+    screen = [line.rsplit("\r", 1)[-1] for line in shown.split("\r\n")]
+    assert screen[:6] == samples(3000).splitlines()
+    assert re.fullmatch(r"training: 100%\|█+\| 3000/3000 \[[\d:]+<00:00, +[\d.]+step/s\]", screen[6].rstrip())
+    assert screen[7:] == [""]
+    # The bar was on the screen before each line was printed, cleared for it, and drawn again below.
+    assert all(line.startswith("\rtraining:") for line in shown.split("\r\n")[:7])
+
+
+def test_nothing_is_drawn_while_nbgrader_runs(monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert ru.training_steps(5) == range(5)
+    with ru.ProgressBar(5) as bar:
+        bar.update(5)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_the_final_line_counts_what_was_done_and_falls_back_to_ascii(monkeypatch, capsys):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    with ru.ProgressBar(200, "training", "window") as bar:
+        bar.update(50, epoch="1/2", loss="2.000")
+        bar.update(50, epoch="1/2", loss="1.500")
+    assert capsys.readouterr().out == "training:  50%|█████     | 100/200 windows, epoch=1/2, loss=1.500\n"
+    done = subprocess.run([sys.executable, "-c", TRAINING_LOOP.format(steps=10)], cwd=ASSIGNMENT_DIR,
+                          capture_output=True, text=True, env={"PYTHONIOENCODING": "ascii"}, timeout=120)
+    assert done.stdout.splitlines()[-1] == "training: 100%|##########| 10/10 steps", done.stderr

