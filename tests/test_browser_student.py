@@ -1,15 +1,14 @@
 """The student's day in JupyterLab, in a real browser.
 
-JupyterLab is started the way students start it (student/lab.sh, with its Jupyter config) on a
-copy of release/dinosaur_island/ holding two notebooks: the released one with the instructor's
-solutions written in, and the same with one exercise replaced by a wrong solution from
-tests/mutants/. Chromium runs every cell from the Run menu and presses nbgrader's Validate
+JupyterLab is started the way students start it (student/lab.sh, with its Jupyter config, which
+copies release/dinosaur_island/ into the student's folder). The copy then gets two notebooks: the
+released one with the instructor's solutions written in, and the same with one exercise replaced
+by a wrong solution from tests/mutants/. Chromium runs every cell from the Run menu and presses nbgrader's Validate
 button, as a student would. What the checks must print is read from the source notebook's
 stored outputs, so the test follows the notebook when its text changes.
 """
 import ast
 import re
-import shutil
 
 import nbformat
 import pytest
@@ -84,17 +83,19 @@ def printed(lab_page, index):
 
 @pytest.fixture(scope="module")
 def student_lab(tmp_path_factory):
-    """JupyterLab started by student/lab.sh on a folder holding the released assignment."""
+    """JupyterLab started by student/lab.sh in an empty folder (it copies the release there),
+    with the solved and the wrong notebook then written into the copy."""
     root = tmp_path_factory.mktemp("student")
-    folder = root / "work" / ASSIGNMENT
-    shutil.copytree(RELEASE / ASSIGNMENT, folder)
-    assert len(RELEASED_NOTEBOOK.cells) == len(SOURCE_NOTEBOOK.cells), "release/ is out of date"
-    solutions = instructor_solutions(SOURCE_NOTEBOOK)
-    nbformat.write(filled_notebook(RELEASED_NOTEBOOK, solutions), folder / NOTEBOOK)
-    nbformat.write(filled_notebook(RELEASED_NOTEBOOK, {**solutions, **VARIANTS[WRONG_VARIANT][2]}),
-                   folder / WRONG_NOTEBOOK)
     (root / "jupyter").mkdir()
     with JupyterLab(["bash", str(STUDENT_LAB), str(root / "work")], cwd=root, home=root / "jupyter") as lab:
+        folder = root / "work" / ASSIGNMENT
+        released = sorted(path.name for path in (RELEASE / ASSIGNMENT).iterdir())
+        assert sorted(path.name for path in folder.iterdir()) == released
+        assert len(RELEASED_NOTEBOOK.cells) == len(SOURCE_NOTEBOOK.cells), "release/ is out of date"
+        solutions = instructor_solutions(SOURCE_NOTEBOOK)
+        nbformat.write(filled_notebook(RELEASED_NOTEBOOK, solutions), folder / NOTEBOOK)
+        nbformat.write(filled_notebook(RELEASED_NOTEBOOK, {**solutions, **VARIANTS[WRONG_VARIANT][2]}),
+                       folder / WRONG_NOTEBOOK)
         yield lab
 
 
