@@ -175,7 +175,7 @@ class LabPage:
 
     def menu(self, *labels):
         """Open a menu bar menu and click down its items: menu('Run', 'Run All Cells')."""
-        self.page.locator(".lm-MenuBar-item", has_text=labels[0]).click()
+        self.page.locator(".lm-MenuBar-itemLabel").get_by_text(labels[0], exact=True).click()
         for label in labels[1:]:
             self.page.locator(".lm-Menu-item .lm-Menu-itemLabel").get_by_text(label, exact=True).click()
 
