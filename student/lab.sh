@@ -4,8 +4,8 @@
 # FOLDER (default: student_work) gets a copy of release/dinosaur_island/ unless it already has
 # one; JupyterLab opens the notebook there. The Jupyter config in student/jupyter/ keeps
 # nbgrader's Validate button and switches off the parts a student cannot use: the Assignment
-# List and Course List (they need an nbgrader exchange) and the instructor's Create Assignment
-# and Formgrader. The instructor's own Jupyter set-up is left as it is.
+# List and Course List (they need an nbgrader exchange), the instructor's Create Assignment and
+# Formgrader, and JupyterLab's news prompt. The instructor's own Jupyter set-up is left as it is.
 set -euo pipefail
 kit="$(cd "$(dirname "$0")/.." && pwd)"
 folder=student_work
