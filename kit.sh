@@ -2,7 +2,7 @@
 # Set up the kit's Python environment (.venv, Python 3.11) and run one of its jobs:
 #   bash kit.sh test              install everything, then run the test suite
 #   bash kit.sh student [FOLDER]  install everything, then start JupyterLab for a student
-#                                 (student/lab.sh: a copy of the released assignment in FOLDER)
+#                                 (utils/student/lab.sh: a copy of the released assignment in FOLDER)
 #   bash kit.sh ARGS              install everything, then run `python -m utils ARGS`
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -31,7 +31,7 @@ case "${1:-}" in
     ;;
   student)
     shift
-    PATH="$PWD/.venv/bin:$PATH" exec bash student/lab.sh "$@"
+    PATH="$PWD/.venv/bin:$PATH" exec bash utils/student/lab.sh "$@"
     ;;
 esac
 exec .venv/bin/python -m utils "$@"

@@ -1,6 +1,6 @@
 """The student's day in JupyterLab, in a real browser.
 
-JupyterLab is started the way students start it (student/lab.sh, with its Jupyter config, which
+JupyterLab is started the way students start it (utils/student/lab.sh, with its Jupyter config, which
 copies release/dinosaur_island/ into the student's folder). The copy then gets two notebooks: the
 released one with the instructor's solutions written in, and the same with one exercise replaced
 by a wrong solution from tests/mutants/. Chromium runs every cell from the Run menu and presses nbgrader's Validate
@@ -20,7 +20,7 @@ from utils import ASSIGNMENT, RELEASE, ROOT, SOURCE
 from utils.submissions import filled_notebook, grade_id, instructor_solutions
 
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
-STUDENT_LAB = ROOT / "student" / "lab.sh"
+STUDENT_LAB = ROOT / "utils" / "student" / "lab.sh"
 WRONG_VARIANT = "sample_argmax"                     # tests/mutants/sample.py
 WRONG_NOTEBOOK = f"{ASSIGNMENT}_{WRONG_VARIANT}.ipynb"
 # What the student set-up switches off: nbgrader's exchange and instructor tools.
@@ -83,7 +83,7 @@ def printed(lab_page, index):
 
 @pytest.fixture(scope="module")
 def student_lab(tmp_path_factory):
-    """JupyterLab started by student/lab.sh in an empty folder (it copies the release there),
+    """JupyterLab started by utils/student/lab.sh in an empty folder (it copies the release there),
     with the solved and the wrong notebook then written into the copy."""
     root = tmp_path_factory.mktemp("student")
     (root / "jupyter").mkdir()
