@@ -39,6 +39,16 @@ def release_in_scratch(root, assignment, course):
     return course / "release" / assignment
 
 
+# Grade cell names end in the kind of check they hold: clip_visible, clip_hidden, clip_tests.
+CHECK_KINDS = {"visible": "visible check", "hidden": "hidden checks", "tests": "checks"}
+
+
+def exercise_of(cell):
+    """The exercise a grade cell belongs to: 'clip' for clip_visible and clip_hidden."""
+    base, _, suffix = cell.rpartition("_")
+    return base if suffix in CHECK_KINDS and base else cell
+
+
 @dataclass
 class Assignment:
     """The released assignment, as grading needs it (built once per run in a scratch course)."""
@@ -48,8 +58,7 @@ class Assignment:
     cells: dict           # {grade cell name: max points}
 
     def exercise_of(self, cell):
-        base, _, suffix = cell.rpartition("_")
-        return base if suffix in ("visible", "hidden", "tests") and base else cell
+        return exercise_of(cell)
 
     def zero(self):
         exercises = {}

@@ -23,6 +23,8 @@ from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config.loader import PyFileConfigLoader
 
+from .feedback import feedback_config
+
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 HIDDEN_NOTE = "# (hidden tests: their code is not shown)"
 
@@ -109,7 +111,8 @@ def scores(course, config, assignment, student):
 
 
 def feedback(course, config, assignment, student):
-    """nbgrader's feedback HTML, rendered from notebooks whose hidden tests are stripped."""
+    """The feedback page (nbgrader's GenerateFeedback with the kit's template, see
+    utils/engine/feedback.py), rendered from notebooks whose hidden tests are stripped."""
     folder = course / "autograded" / student / assignment
     originals = {path: path.read_bytes() for path in folder.glob("*.ipynb")}
     try:
@@ -119,6 +122,8 @@ def feedback(course, config, assignment, student):
             nbformat.write(notebook, path)
         coursedir = CourseDirectory(config=config, root=str(course))
         coursedir.assignment_id, coursedir.student_id = assignment, student
+        config = config.copy()
+        config.merge(feedback_config())
         app = GenerateFeedback(coursedir=coursedir, config=config)
         app.force = True
         app.start()
