@@ -64,14 +64,18 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
             bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress or not todo)
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
                 futures = [pool.submit(work, student) for student in todo]
-                for future in as_completed(futures):
-                    outcome, unit_course = future.result()
-                    folder, _, handed_in = todo[outcome.student]
-                    course.store(assignment, outcome, unit_course, handed_in, folder,
-                                 (names or {}).get(outcome.student))
-                    if unit_course:
-                        shutil.rmtree(unit_course, ignore_errors=True)
-                    bar.update()
+                try:
+                    for future in as_completed(futures):
+                        outcome, unit_course = future.result()
+                        folder, _, handed_in = todo[outcome.student]
+                        course.store(assignment, outcome, unit_course, handed_in, folder,
+                                     (names or {}).get(outcome.student))
+                        if unit_course:
+                            shutil.rmtree(unit_course, ignore_errors=True)
+                        bar.update()
+                except BaseException:  # e.g. the gradebook out of reach: start no more units
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
             bar.close()
             course.gradebook.check()
             outcomes = [o for o in course.outcomes(assignment_name) if o.student in found]

@@ -84,6 +84,12 @@ class FeedbackExporter(HTMLExporter):
     def default_filters(self):
         yield from super().default_filters()  # markdown2html among them: the method above
         yield ("exercise_summary", exercise_summary)
+        yield ("points", points)
+
+
+def points(value):
+    """A score as people write it: 3, 0.29, 12."""
+    return f"{round(float(value or 0), 2):g}"
 
 
 def check_label(grade_id):
@@ -121,7 +127,7 @@ def failure_note(status, message, max_score):
         "timed out": "Restart the kernel and run every cell from the top: each cell must finish "
                      "in a few seconds.",
     }.get(status, "Ask your instructor to look at this submission.")
-    return (f"## Nothing could be graded: {status}\n\n{message}\n\n"
+    return (f"### Nothing could be graded: {status}\n\n{message}\n\n"
             f"**Score: 0 / {max_score:g}.** {advice}")
 
 

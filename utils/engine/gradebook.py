@@ -23,7 +23,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 
 from .. import KitError
 
@@ -35,7 +34,8 @@ OUTCOMES = sa.Table(
     sa.Column("assignment", sa.String(128), primary_key=True),
     sa.Column("student", sa.String(128), primary_key=True),
     sa.Column("digest", sa.String(128), nullable=False),
-    sa.Column("document", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+    # JSON, not JSONB: the document keeps its keys in order (the exercises' order in grades.csv)
+    sa.Column("document", sa.JSON(), nullable=False),
     sa.Column("recorded_at", sa.DateTime(), nullable=False),
 )
 

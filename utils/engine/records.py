@@ -151,7 +151,7 @@ class Course:
         (for the instructor in the formgrader), and a feedback page that says why."""
         graded_any = outcome.status == "timed out" and outcome.cell_scores
         if graded_any:
-            note = (f"## Grading stopped: {outcome.status}\n\n{outcome.message}\n\n"
+            note = (f"### Grading stopped: {outcome.status}\n\n{outcome.message}\n\n"
                     f"**Score: {outcome.score:g} / {outcome.max_score:g}**, from the cells that ran.")
         else:
             note = failure_note(outcome.status, outcome.message, outcome.max_score)
