@@ -139,8 +139,8 @@ class _Notebook:
 
 
 class CourseGradebook:
-    """The course gradebook for one grading run: one engine, one connection reused for every
-    student, a wait-and-retry on a busy or restarting database.
+    """The course gradebook for one grading run: one engine and one connection, reused for every
+    student, with a wait-and-retry when the database is busy or its server restarts.
 
     url: a SQLAlchemy URL (see gradebook_url); wait: seconds to wait for the database.
     """
@@ -151,58 +151,72 @@ class CourseGradebook:
         if self.path:
             self.engine = sa.create_engine(url, connect_args={"timeout": wait})
         else:
-            self.engine = sa.create_engine(url, pool_pre_ping=True, pool_size=2,
-                                           connect_args={"connect_timeout": 10})
+            self.engine = sa.create_engine(url, connect_args={"connect_timeout": 10})
         self._plans = {}
-        self._lock_connection = None
+        self._db = None          # the run's connection
+        self._locking = False    # whether the run holds the course's advisory lock on it
 
     @property
     def on_server(self):
         return self.path is None
 
     def close(self):
-        if self._lock_connection is not None:
+        if self._db is not None:
             try:
-                self._lock_connection.close()
+                self._db.close()  # ends the session, and with it the advisory lock
             except sa.exc.DBAPIError:
                 pass
-            self._lock_connection = None
+            self._db = None
         self.engine.dispose()
+
+    def _connection(self):
+        """The run's connection, (re)made on first use and after the server was lost."""
+        if self._db is None:
+            self._db = self.engine.connect()
+            if self._locking:
+                self._take_lock(self._db)
+        return self._db
+
+    def _drop_connection(self):
+        if self._db is not None:
+            try:
+                self._db.invalidate()
+            except sa.exc.DBAPIError:
+                pass
+            self._db = None
 
     # -- one run at a time, from any machine
 
     def lock(self):
-        """On PostgreSQL, take the course's advisory lock for this run (another run, from any
-        machine, is refused); on SQLite the course folder's flock is enough."""
+        """On PostgreSQL, hold the course's advisory lock for this run on the run's connection
+        (another run, from any machine, is refused); on SQLite the course folder's flock does."""
         if self.on_server:
-            self._retrying(self._take_lock)
+            self._locking = True
+            self._retrying(lambda db: None)
 
-    def _take_lock(self):
-        if self._lock_connection is not None:
-            self._lock_connection.invalidate()
-            self._lock_connection = None
-        connection = self.engine.connect()
-        got = connection.execute(sa.text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"),
-                                 {"key": f"dinosaur-island-kit grading {self.course_id}"}).scalar()
-        connection.commit()
+    def _take_lock(self, db):
+        got = db.execute(sa.text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"),
+                         {"key": f"dinosaur-island-kit grading {self.course_id}"}).scalar()
+        db.commit()
         if not got:
-            connection.close()
+            self.close()
             raise KitError(f"another grading run is using the gradebook of course {self.course_id} "
                            f"at {_shown(self.url)} (from this or another machine); "
                            "wait for it to finish, then run grade again")
-        self._lock_connection = connection
 
     # -- waiting for the database
 
     def _retrying(self, action):
-        """Run action(); while the database server is unreachable (restarting, network), wait
-        and try again for self.wait seconds, then stop with one line. A SQLite gradebook locked
-        by another program for longer than its busy timeout also stops with one line."""
+        """Run action(connection) on the run's connection. While the database server cannot be
+        reached (restarting, network), wait and try again on a new connection (a restarted server
+        has forgotten the run's lock: it is taken again) for self.wait seconds, then stop with one
+        line. A SQLite gradebook locked by another program beyond its busy timeout stops too."""
         deadline = time.monotonic() + self.wait
         while True:
             try:
-                return action()
+                return action(self._connection())
             except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+                self._drop_connection()
                 reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
                 if not self.on_server:
                     if "locked" in reason:
@@ -215,11 +229,6 @@ class CourseGradebook:
                                    f"for {self.wait} s ({reason}); grades recorded so far are kept, "
                                    "run grade again") from None
                 time.sleep(1)
-                if self._lock_connection is not None:
-                    try:
-                        self._take_lock()  # a restarted server has forgotten the run's lock
-                    except (sa.exc.OperationalError, sa.exc.InterfaceError):
-                        pass
 
     # -- before the work fans out
 
@@ -252,7 +261,7 @@ class CourseGradebook:
 
     def checksums(self, assignment):
         """{(notebook, cell): checksum} of an assignment's source cells in this gradebook."""
-        return self._retrying(lambda: assignment_checksums(self.engine, assignment))
+        return self._retrying(lambda db: assignment_checksums(db, assignment))
 
     def prepare(self, assignment, template_course, env):
         """Make the gradebook ready before any student is recorded: nbgrader's schema, the
@@ -268,9 +277,9 @@ class CourseGradebook:
             template_engine.dispose()
         if self.checksums(assignment) != wanted:
             self._generate(assignment, template_course, env)
-        self._retrying(lambda: OUTCOMES.create(self.engine, checkfirst=True))
-        self._retrying(lambda: self._drop_ungraded_notebooks(assignment))
-        self._plans[assignment] = self._retrying(lambda: self._plan(assignment))
+        self._retrying(lambda db: _in_transaction(db, lambda: OUTCOMES.create(db, checkfirst=True)))
+        self._retrying(lambda db: self._drop_ungraded_notebooks(assignment))
+        self._plans[assignment] = self._retrying(lambda db: self._plan(db, assignment))
 
     def _generate(self, assignment, template_course, env):
         url, env = sa.engine.make_url(self.url), dict(env)
@@ -294,11 +303,11 @@ class CourseGradebook:
                 if not notebook.grade_cells and not notebook.task_cells:
                     gradebook.remove_notebook(notebook.name, assignment)
 
-    def _plan(self, assignment):
+    def _plan(self, db, assignment):
         """(assignment id, [_Notebook]) as nbgrader's add_submission lays a submission out: a
         Grade for each grade and task cell, a Comment for each solution and task cell."""
         from nbgrader.api import Assignment
-        with sa.orm.Session(self.engine) as session:
+        with sa.orm.Session(bind=db) as session, db.begin():
             found = session.query(Assignment).filter(Assignment.name == assignment).one()
             notebooks = [_Notebook(notebook.id,
                                    {cell.id: cell.name for cell in notebook.grade_cells + notebook.task_cells},
@@ -313,29 +322,18 @@ class CourseGradebook:
         query = sa.select(OUTCOMES.c.document).where(
             OUTCOMES.c.course_id == self.course_id, OUTCOMES.c.assignment == assignment,
             OUTCOMES.c.student == student, OUTCOMES.c.digest == digest)
-        return self._retrying(lambda: self._scalar(query))
+        return self._retrying(lambda db: _in_transaction(db, lambda: db.execute(query).scalar()))
 
     def documents(self, assignment):
-        """Every recorded document of an assignment, by student."""
+        """Every recorded document of an assignment, by student ([] before any was recorded)."""
         query = sa.select(OUTCOMES.c.document).where(
             OUTCOMES.c.course_id == self.course_id, OUTCOMES.c.assignment == assignment
         ).order_by(OUTCOMES.c.student)
-        if self.on_server or self.path.exists():
-            return self._retrying(lambda: self._all(query))
-        return []
 
-    def _scalar(self, query):
-        with self.engine.connect() as connection:
-            return connection.execute(query).scalar()
-
-    def _all(self, query):
-        with self.engine.connect() as connection:
-            try:
-                return list(connection.execute(query).scalars())
-            except sa.exc.OperationalError as error:
-                if "no such table" in str(error.orig):
-                    return []
-                raise
+        def read(db):
+            with db.begin():
+                return list(db.execute(query).scalars()) if sa.inspect(db).has_table(OUTCOMES.name) else []
+        return self._retrying(read)
 
     # -- recording
 
@@ -344,8 +342,8 @@ class CourseGradebook:
         one transaction (students not in the gradebook yet are added)."""
         from nbgrader.api import Student
 
-        def write():
-            with self.engine.begin() as db:
+        def write(db):
+            with db.begin():
                 for student, known in names.items():
                     _write_student(db, Student.__table__, student, known)
         self._retrying(write)
@@ -361,17 +359,18 @@ class CourseGradebook:
         knows, or None.
         """
         plan = self._plans[assignment]
-        self._retrying(lambda: self._write(plan, assignment, student, document, digest, cell_scores,
+        self._retrying(lambda db: self._write(db, plan, assignment, student, document, digest, cell_scores,
                                            timestamp, flagged, review, names))
 
-    def _write(self, plan, assignment, student, document, digest, cell_scores, timestamp, flagged,
+    def _write(self, connection, plan, assignment, student, document, digest, cell_scores, timestamp, flagged,
                review, names):
         from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
         students, submissions = Student.__table__, SubmittedAssignment.__table__
         notebooks, grades, comments = SubmittedNotebook.__table__, Grade.__table__, Comment.__table__
         assignment_id, layout = plan
         needs_review = review is not None
-        with self.engine.begin() as db:
+        with connection.begin():
+            db = connection
             _write_student(db, students, student, names)
             submission = db.execute(sa.select(submissions.c.id).where(
                 submissions.c.assignment_id == assignment_id,
@@ -416,6 +415,13 @@ class CourseGradebook:
                 document=document, recorded_at=datetime.now(timezone.utc).replace(tzinfo=None)))
 
 
+def _in_transaction(db, action):
+    """Run action() in a transaction of its own on the connection db (none is left open, so a
+    SQLite gradebook is not held between students)."""
+    with db.begin():
+        return action()
+
+
 def _uuid():
     return uuid.uuid4().hex  # nbgrader's own ids: 32 hex digits
 
@@ -444,7 +450,8 @@ def _named(student, names):
 
 def assignment_checksums(engine, assignment):
     """{(notebook, cell): checksum} of an assignment's source cells, as generate_assignment stored
-    them. engine: an SQLAlchemy engine, or the path of a SQLite file; an empty database gives {}.
+    them. engine: an SQLAlchemy engine or connection, or the path of a SQLite file; an empty
+    database gives {}.
     A damaged database gives KitError; an unreachable one raises SQLAlchemy's OperationalError."""
     if isinstance(engine, (str, Path)):
         if not Path(engine).exists():
@@ -454,13 +461,20 @@ def assignment_checksums(engine, assignment):
                        JOIN notebook ON source_cell.notebook_id = notebook.id
                        JOIN assignment ON notebook.assignment_id = assignment.id
                        WHERE assignment.name = :assignment""")
+
+    def read(connection):
+        if not sa.inspect(connection).has_table("source_cell"):
+            return []
+        return connection.execute(query, {"assignment": assignment}).all()
+
     try:
-        if not sa.inspect(engine).has_table("source_cell"):
-            return {}
-        with engine.connect() as connection:
-            rows = connection.execute(query, {"assignment": assignment}).all()
+        if isinstance(engine, sa.engine.Connection):
+            rows = _in_transaction(engine, lambda: read(engine))
+        else:
+            with engine.connect() as connection:
+                rows = read(connection)
     except (sa.exc.OperationalError, sa.exc.InterfaceError):
         raise
     except sa.exc.DatabaseError as error:
-        raise KitError(f"cannot read the gradebook {_shown(str(engine.url))}: {error.orig}") from None
+        raise KitError(f"cannot read the gradebook {_shown(str(engine.engine.url))}: {error.orig}") from None
     return {(notebook, cell): checksum for notebook, cell, checksum in rows}
