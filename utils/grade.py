@@ -76,7 +76,8 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
                 except BaseException:  # e.g. the gradebook out of reach: start no more units
                     pool.shutdown(wait=True, cancel_futures=True)
                     raise
-            bar.close()
+                finally:
+                    bar.close()  # before any error line, which then stands on a line of its own
             course.gradebook.check()
             outcomes = [o for o in course.outcomes(assignment_name) if o.student in found]
     return outcomes, len(todo), warnings
