@@ -3,6 +3,7 @@ import base64
 import re
 import zipfile
 import csv
+from datetime import datetime, timezone
 import html
 import shutil
 import sqlite3
@@ -117,7 +118,7 @@ def test_feedback_shows_results_but_no_hidden_test_code(graded_course):
     course, _ = graded_course
     pages = sorted((course / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
     students = {page.parent.parent.name for page in pages}
-    assert students == {s for s, (status, _) in EXPECTED.items() if status in ("graded", "timed out")}
+    assert students == set(EXPECTED)  # every student, graded or not
     hidden = hidden_test_lines()
     for page in pages:
         text = html.unescape(page.read_text())
@@ -129,6 +130,73 @@ def test_feedback_shows_results_but_no_hidden_test_code(graded_course):
     checks, points = hidden_checks("sample")
     assert "FAIL  12 hidden units, seed 0: index 0: expected" in wrong
     assert f"score: {round(points / checks, 2):g} of {points:g}" in wrong
+
+
+def feedback_page(course, student):
+    return (course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+
+
+def test_feedback_names_each_exercise_and_its_checks_in_the_score_summary(graded_course):
+    course, _ = graded_course
+    page = feedback_page(course, "wrong_sample")
+    summary = page[page.index("kit-summary"):page.index("</table>")]
+    rows = re.findall(r"<tr class=\"(\w+)\">\s*<td><a href=\"#\w+\">(\w+)</a></td>\s*"
+                      r"<td class=\"center\">([\d.]+) / ([\d.]+)</td>", summary)
+    checks, hidden = hidden_checks("sample")
+    share = round(hidden / checks, 2)
+    points = {name: f"{EXERCISE_POINTS[name]:g}" for name in EXERCISE_POINTS}
+    assert rows == [("full", "clip", points["clip"], points["clip"]),
+                    ("partial", "sample", f"{share:g}", points["sample"]),
+                    ("full", "optimize", points["optimize"], points["optimize"]),
+                    ("full", "model", points["model"], points["model"])]
+    assert "visible check</a> 0 / 1" in summary and f"hidden checks</a> {share:g} / {hidden:g}" in summary
+    assert "Test cell" not in page
+    assert f"{ASSIGNMENT}: {PARTIAL_SAMPLE:g} of {FULL:g} points" in page
+
+
+def test_feedback_needs_no_network_and_writes_its_maths_as_mathml(graded_course):
+    course, _ = graded_course
+    for page in sorted((course / "feedback").glob(f"*/{ASSIGNMENT}/*.html")):
+        text = page.read_text()
+        assert "<script" not in text and "cdnjs" not in text and "MathJax" not in text, page
+        assert not re.search(r"(src|href)=\"https?://", text), page
+    text = feedback_page(course, "correct")
+    assert '<math display="block"' in text and "$$" not in text
+    assert "<mi>tanh</mi>" in text or "tanh</mi>" in text
+    assert "white-space: pre-wrap" in text  # long lines wrap
+
+
+@pytest.mark.parametrize("student, status, words", [
+    ("invalid_json", "invalid notebook", "is not valid JSON"),
+    ("kernel_dies", "kernel died", "the kernel died"),
+    ("renamed_notebook", "missing notebook", "found dinosaur_island-Copy1.ipynb"),
+])
+def test_a_submission_nothing_could_be_graded_of_gets_a_page_that_says_why(graded_course, student, status, words):
+    course, _ = graded_course
+    text = html.unescape(feedback_page(course, student))
+    assert f"Nothing could be graded: {status}" in text and words in text and f"Score: 0 / {FULL:g}." in text
+    # The instructor sees the same reason on top of the notebook the formgrader opens.
+    notebook = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    assert f"Nothing could be graded: {status}" in notebook.cells[0].source
+
+
+def test_a_timed_out_submission_keeps_its_scores_and_says_where_grading_stopped(graded_course):
+    course, _ = graded_course
+    notebook = nbformat.read(course / "autograded" / "endless_loop" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    assert notebook.cells[0].source.startswith("### Grading stopped: timed out")
+    assert "cell time limit" in notebook.cells[0].source and f"Score: {FULL:g} / {FULL:g}" in notebook.cells[0].source
+    assert "model" in feedback_page(course, "endless_loop")  # nbgrader's own page, with its scores
+
+
+def test_every_student_is_kept_in_submitted_with_the_time_it_was_handed_in(graded_course):
+    course, _ = graded_course
+    for student in EXPECTED:
+        folder = course / "submitted" / student / ASSIGNMENT
+        newest = max(p.stat().st_mtime for p in (DEMO_SUBMISSIONS / student / ASSIGNMENT).iterdir())
+        stamp = (folder / "timestamp.txt").read_text()
+        assert stamp == datetime.fromtimestamp(newest, timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            [p.name for p in (DEMO_SUBMISSIONS / student / ASSIGNMENT).iterdir()] + ["timestamp.txt"])
 
 
 class _Page(HTMLParser):
@@ -253,17 +321,30 @@ def test_grading_from_lms_zip_exports(tmp_path):
     course = make_course(tmp_path / "course")
     shutil.copytree(ROOT / "release", course / "release")
     exports = []
+    handed_in = (2026, 3, 1, 12, 30, 0)  # the date the learning-management system gave the file
     for name, members in {"canvas.zip": {"smithjane_12345_67890_dinosaur_island.ipynb": "correct"},
                           "moodle.zip": {"Li Wei_777_assignsubmission_file_/dinosaur_island.ipynb": "raises"}}.items():
         with zipfile.ZipFile(tmp_path / name, "w") as archive:
             for member, demo in members.items():
-                archive.write(DEMO_SUBMISSIONS / demo / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", member)
+                data = (DEMO_SUBMISSIONS / demo / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes()
+                archive.writestr(zipfile.ZipInfo(member, date_time=handed_in), data)
         exports.append(str(tmp_path / name))
     done = grade(course, "--zip", *exports)
     assert done.returncode == 0, done.stderr[-2000:]
     grades = read_grades(course)
     assert {s: float(row["score"]) for s, row in grades.items()} == {
         "smithjane": FULL, "Li Wei": FULL - EXERCISE_POINTS["clip"]}
+    with sqlite3.connect(course / "gradebook.db") as db:
+        rows = db.execute("""SELECT student.id, first_name, last_name, timestamp FROM student
+                             JOIN submitted_assignment ON submitted_assignment.student_id = student.id""").fetchall()
+    # Moodle's file names carry the student's name; Canvas's only an id, which stands in as name.
+    assert sorted(rows) == [("Li Wei", "Li", "Wei", "2026-03-01 12:30:00.000000"),
+                            ("smithjane", "", "smithjane", "2026-03-01 12:30:00.000000")]
+    stamp = course / "submitted" / "Li Wei" / ASSIGNMENT / "timestamp.txt"
+    assert stamp.read_text() == "2026-03-01 12:30:00.000000 UTC"
+    # The same exports collected again: nothing changed, nothing is graded again.
+    again = grade(course, "--zip", *exports)
+    assert again.returncode == 0 and "0 graded now, 2 unchanged" in again.stdout, again.stderr[-2000:]
 
 
 def test_grading_again_is_idempotent_regrades_only_new_submissions_and_records_failures(graded_course, tmp_path):

@@ -10,8 +10,9 @@ import time
 
 from utils import ASSIGNMENT, ROOT
 from utils.demo import DEMO_SUBMISSIONS
-from utils.engine.gradebook import backup
+from utils.engine.gradebook import backup_sqlite
 
+from course_facts import TOTAL
 from test_grade import make_course
 
 STUDENTS = ["s1", "s2", "s3", "s4"]
@@ -30,16 +31,28 @@ def start_grading(course):
                             start_new_session=True)
 
 
+def recorded(course):
+    """How many students the kit's record in gradebook.db holds (0 before it exists)."""
+    try:
+        with sqlite3.connect(f"file:{course / 'gradebook.db'}?mode=ro", uri=True, timeout=30) as db:
+            return db.execute("SELECT COUNT(*) FROM kit_outcome").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def wait_for_first_record(recorded, seconds=300):
+    deadline = time.monotonic() + seconds
+    while recorded() < 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def test_kill_9_mid_run_then_grade_again_gives_every_grade(tmp_path):
     course = course_with_correct_submissions(tmp_path)
-    ledger = course / "autograded" / ".ledger" / ASSIGNMENT
     grader = start_grading(course)
-    deadline = time.monotonic() + 300
-    while not (ledger.is_dir() and any(ledger.glob("*.json"))) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for_first_record(lambda: recorded(course))
     os.killpg(grader.pid, signal.SIGKILL)  # the grader and the unit it is running
     grader.wait()
-    recorded_before = len(list(ledger.glob("*.json")))
+    recorded_before = recorded(course)
     assert 1 <= recorded_before < len(STUDENTS)
 
     again = subprocess.run([sys.executable, "-m", "utils", "grade", ASSIGNMENT, "--course", str(course)],
@@ -47,12 +60,13 @@ def test_kill_9_mid_run_then_grade_again_gives_every_grade(tmp_path):
     assert again.returncode == 0, again.stderr[-2000:]
     assert f"{len(STUDENTS) - recorded_before} graded now" in again.stdout
     with open(course / "grades.csv", newline="") as handle:
-        assert {row["student"]: row["score"] for row in csv.DictReader(handle)} == {s: "12" for s in STUDENTS}
+        assert {row["student"]: row["score"] for row in csv.DictReader(handle)} == {s: f"{TOTAL:g}" for s in STUDENTS}
     with sqlite3.connect(course / "gradebook.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0] == len(STUDENTS)
         total = db.execute("SELECT SUM(auto_score) FROM grade").fetchone()[0]
-    assert total == 12 * len(STUDENTS)
+        assert db.execute("SELECT COUNT(*) FROM kit_outcome").fetchone()[0] == len(STUDENTS)
+    assert total == TOTAL * len(STUDENTS)
     assert (course / "gradebook.db.bak").exists()
 
 
@@ -80,7 +94,7 @@ def test_backup_is_a_consistent_copy(tmp_path):
     with sqlite3.connect(database) as db:
         db.execute("CREATE TABLE grade (score REAL)")
         db.executemany("INSERT INTO grade VALUES (?)", [(i,) for i in range(100)])
-    copy = backup(database)
+    copy = backup_sqlite(database)
     with sqlite3.connect(copy) as db:
         assert db.execute("SELECT SUM(score) FROM grade").fetchone()[0] == sum(range(100))
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

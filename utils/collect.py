@@ -10,9 +10,17 @@ expression. nbgrader matches the ABSOLUTE path of the extracted file, so the pat
     Moodle:  Jane Smith_12345_assignsubmission_file_dinosaur_island.ipynb
              Jane Smith_12345_assignsubmission_file_/dinosaur_island.ipynb
 
-Another style: set ``c.Grading.zip_pattern`` in nbgrader_config.py (groups student_id, file_id).
+Another style: set ``c.Grading.zip_pattern`` in nbgrader_config.py (groups student_id, file_id;
+optional groups first_name, last_name and email name the student in the gradebook, as Moodle's
+"First Last" does with the default pattern, which takes the last word as the last name).
+
+When the export gives no time, a student's hand-in time is the newest date of their files in the
+archive (the dates the learning-management system wrote, read as UTC), kept in timestamp.txt.
 """
+import re
 import shutil
+import zipfile
+from datetime import datetime
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +29,8 @@ from . import KitError
 from .engine.assignment import nbgrader_env
 from .engine.settings import load_settings
 
-DEFAULT_PATTERN = (r".*/(?P<student_id>[^/]+?)_(?:late_)?\d+_(?:\d+|assignsubmission_file)_/?"
+DEFAULT_PATTERN = (r".*/(?P<student_id>(?P<first_name>[^/_]+) (?P<last_name>[^/_ ]+)|[^/]+?)"
+                   r"_(?:late_)?\d+_(?:\d+|assignsubmission_file)_/?"
                    r"(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$")
 
 
@@ -51,4 +60,50 @@ def collect_zips(root, assignment, archives):
                if "Skipped submission with no match" in line]
     for name in skipped:
         print(f"warning: not a submission file name this course knows: {name}", file=sys.stderr)
+    _stamp_from_archives(root, assignment, inbox)
     return root / "submitted"
+
+
+def _students_of_files(root, assignment):
+    """[(student, file name match, extracted file)] for the files zip_collect extracted."""
+    pattern = re.compile(load_settings(root).zip_pattern or DEFAULT_PATTERN)
+    extracted = (Path(root) / "downloaded" / assignment / "extracted").resolve()
+    found = []
+    for path in sorted(p for p in extracted.rglob("*") if p.is_file()):
+        match = pattern.match(str(path))  # nbgrader matches the absolute path too
+        if match and match.groupdict().get("student_id"):
+            found.append((match["student_id"], match, path))
+    return found
+
+
+def export_details(root, assignment):
+    """What the export's file names tell of each student, for the gradebook:
+    {student: {"first_name", "last_name", "email"}} (only the parts the pattern captures)."""
+    details = {}
+    for student, match, _ in _students_of_files(root, assignment):
+        known = {key: match.group(key) for key in ("first_name", "last_name", "email")
+                 if match.groupdict().get(key)}
+        if known:
+            details[student] = known
+    return details
+
+
+def _stamp_from_archives(root, assignment, inbox):
+    """Write timestamp.txt for collected students without one: the newest archive date of their
+    files (stable when the same export is collected again, unlike the extraction time)."""
+    from .engine.records import write_timestamp
+    extracted = (Path(root) / "downloaded" / assignment / "extracted").resolve()
+    dates = {}
+    for archive in sorted(Path(inbox).glob("*.zip")):
+        with zipfile.ZipFile(archive) as opened:
+            for member in opened.infolist():
+                if not member.is_dir():
+                    dates[extracted / archive.stem / member.filename] = datetime(*member.date_time)
+    newest = {}
+    for student, _, path in _students_of_files(root, assignment):
+        if path in dates:
+            newest[student] = max(newest.get(student, dates[path]), dates[path])
+    for student, when in newest.items():
+        folder = Path(root) / "submitted" / student / assignment
+        if folder.is_dir():
+            write_timestamp(folder, when)

@@ -94,6 +94,6 @@ def run(args):
         return
     from .grade import finish, grade
 
-    outcomes, graded_now = grade(ROOT, ASSIGNMENT, DEMO_SUBMISSIONS, jobs=args.jobs)
-    paths = finish(ROOT, ASSIGNMENT, outcomes, graded_now)
+    outcomes, graded_now, notices = grade(ROOT, ASSIGNMENT, DEMO_SUBMISSIONS, jobs=args.jobs)
+    paths = finish(ROOT, ASSIGNMENT, outcomes, graded_now, notices)
     print(f"\nopen the class report: {paths['report'].as_uri()}")

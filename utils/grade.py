@@ -15,18 +15,20 @@ from pathlib import Path
 
 from . import ASSIGNMENT, ROOT, KitError
 from .engine.assignment import prepare_assignment
-from .engine.gradebook import assignment_checksums, backup, check_integrity, course_lock
+from .engine.gradebook import assignment_checksums, course_lock
 from .engine.intake import digest, find_submissions
-from .engine.records import Course, read_timestamp
+from .engine.records import Course
 from .engine.runner import grade_submission
 from .engine.sandbox import Limits, sandbox_problem
 
 
-def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=True):
-    """Grade every submission; returns (outcomes of the assignment's students, number graded now)."""
+def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=True, db_url=None, names=None):
+    """Grade every submission; returns (outcomes of the assignment's students, number graded now,
+    warnings). db_url: the gradebook when not the course's configured one; names: what the intake
+    knows of students' names, {student: {"first_name", "last_name", "email"}}."""
     from tqdm import tqdm
 
-    course = Course(root)
+    course = Course(root, db_url)
     settings = course.settings
     if sandbox and sandbox_problem():
         raise KitError(f"cannot sandbox student code here: {sandbox_problem()}; to grade anyway "
@@ -34,38 +36,51 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
     limits = settings.sandbox_limits or {}
     Limits(**limits)  # a bad limit in nbgrader_config.py stops the run before any grading
     found = find_submissions(submissions, assignment_name)
+    warnings = []
     with course_lock(course.root), tempfile.TemporaryDirectory(prefix="grading-") as scratch:
         assignment = prepare_assignment(course.root, assignment_name, scratch)
-        backup(course.gradebook)
-        course.sync_assignment(assignment)
-        # An outcome stays valid while both the submission and the released assignment are unchanged.
-        version = hashlib.sha256(repr(sorted(assignment_checksums(
-            assignment.course / "gradebook.db", assignment_name).items())).encode()).hexdigest()[:8]
-        version += "" if sandbox else "-unsandboxed"
-        todo = {}
-        for student, folder in found.items():
-            submission_digest = f"{digest(folder)}-{version}"
-            if course.previous(assignment_name, student, submission_digest) is None:
-                todo[student] = (folder, submission_digest)
+        with course.recording():
+            warnings += [w for w in [course.backup()] if w]
+            course.sync_assignment(assignment)  # schema, course and assignment, before any unit runs
+            course.publish(assignment)
+            course.name_students(names)
+            # An outcome stays valid while both the submission and the released assignment are unchanged.
+            version = hashlib.sha256(repr(sorted(assignment_checksums(
+                assignment.course / "gradebook.db", assignment_name).items())).encode()).hexdigest()[:8]
+            version += "" if sandbox else "-unsandboxed"
+            todo = {}
+            for student, folder in found.items():
+                handed_in = course.take_in(assignment_name, student, folder)
+                submission_digest = f"{digest(folder)}-{version}"
+                if course.previous(assignment_name, student, submission_digest) is None:
+                    todo[student] = (folder, submission_digest, handed_in)
 
-        def work(student):
-            folder, submission_digest = todo[student]
-            outcome, unit_course = grade_submission(assignment, student, folder, scratch, settings, sandbox)
-            outcome.digest = submission_digest
-            return outcome, unit_course, folder
+            def work(student):
+                folder, submission_digest, _ = todo[student]
+                outcome, unit_course = grade_submission(assignment, student, folder, scratch, settings, sandbox)
+                outcome.digest = submission_digest
+                return outcome, unit_course
 
-        bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress or not todo)
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(work, student) for student in todo]
-            for future in as_completed(futures):
-                outcome, unit_course, folder = future.result()
-                course.store(assignment, outcome, unit_course, read_timestamp(folder))
-                if unit_course:
-                    shutil.rmtree(unit_course, ignore_errors=True)
-                bar.update()
-        bar.close()
-        check_integrity(course.gradebook)
-    return [o for o in course.outcomes(assignment_name) if o.student in found], len(todo)
+            bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress or not todo)
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+                futures = [pool.submit(work, student) for student in todo]
+                try:
+                    for future in as_completed(futures):
+                        outcome, unit_course = future.result()
+                        folder, _, handed_in = todo[outcome.student]
+                        course.store(assignment, outcome, unit_course, handed_in, folder,
+                                     (names or {}).get(outcome.student))
+                        if unit_course:
+                            shutil.rmtree(unit_course, ignore_errors=True)
+                        bar.update()
+                except BaseException:  # e.g. the gradebook out of reach: start no more units
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+                finally:
+                    bar.close()  # before any error line, which then stands on a line of its own
+            course.gradebook.check()
+            outcomes = [o for o in course.outcomes(assignment_name) if o.student in found]
+    return outcomes, len(todo), warnings
 
 
 def add_parser(subparsers):
@@ -90,6 +105,9 @@ def add_parser(subparsers):
                         help="run student code without the sandbox (unsafe; only trusted notebooks)")
     parser.add_argument("--course", type=Path, default=ROOT,
                         help="course folder (default: this repository)")
+    parser.add_argument("--db", metavar="URL",
+                        help="gradebook database, e.g. postgresql+psycopg://USER@HOST/DATABASE "
+                             "(default: c.CourseDirectory.db_url, else gradebook.db in the course)")
     parser.set_defaults(run=run)
 
 
@@ -98,25 +116,27 @@ def run(args):
         raise KitError("--jobs must be at least 1")
     root = args.course.resolve()
     submissions = args.submissions or root / "submitted"
+    names = None
     if args.zip:
-        from .collect import collect_zips
+        from .collect import collect_zips, export_details
         submissions = collect_zips(root, args.assignment, args.zip)
+        names = export_details(root, args.assignment)
     if not args.sandbox:
         print(UNSANDBOXED, file=sys.stderr)
-    outcomes, graded_now = grade(root, args.assignment, submissions, jobs=args.jobs,
-                                 sandbox=args.sandbox)
+    outcomes, graded_now, warnings = grade(root, args.assignment, submissions, jobs=args.jobs,
+                                           sandbox=args.sandbox, db_url=args.db, names=names)
     if not outcomes:
         raise KitError(f"no submissions of {args.assignment} in {submissions} "
                        f"(expected {submissions}/<student>/{args.assignment}/)")
-    finish(root, args.assignment, outcomes, graded_now)
+    finish(root, args.assignment, outcomes, graded_now, warnings)
 
 
 UNSANDBOXED = ("WARNING: grading WITHOUT a sandbox (--no-sandbox): student code can read and "
                "change this course's files, the gradebook and the hidden tests")
 
 
-def finish(root, assignment, outcomes, graded_now):
-    """Write grades.csv and the report, then print the summary."""
+def finish(root, assignment, outcomes, graded_now, notices=()):
+    """Write grades.csv and the report, then print the summary and notices (warning lines)."""
     from .report import print_summary, write_outputs
 
     unsandboxed = [o.student for o in outcomes if not o.sandboxed]
@@ -125,4 +145,6 @@ def finish(root, assignment, outcomes, graded_now):
     print_summary(outcomes, graded_now, paths)
     for warning in warnings:
         print(warning, file=sys.stderr)
+    for notice in notices:
+        print(f"warning: {notice}", file=sys.stderr)
     return paths

@@ -23,6 +23,14 @@ def nbgrader_env():
     return env
 
 
+# Added to a scratch course's copy of nbgrader_config.py: whatever gradebook the course uses (a
+# PostgreSQL server, say), a scratch course and the units made from it keep one of their own.
+SCRATCH_GRADEBOOK = """
+import os as _os
+c.CourseDirectory.db_url = "sqlite:///" + _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "gradebook.db")
+"""
+
+
 def release_in_scratch(root, assignment, course):
     """Copy root's source/<assignment>/ and nbgrader_config.py into the folder course and run
     nbgrader generate_assignment there: course/release/<assignment>/ and course/gradebook.db
@@ -40,7 +48,8 @@ def release_in_scratch(root, assignment, course):
     course = Path(course)
     shutil.copytree(source, course / "source" / assignment,
                     ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    shutil.copy(Path(root) / "nbgrader_config.py", course)
+    config = (Path(root) / "nbgrader_config.py").read_text()
+    (course / "nbgrader_config.py").write_text(config + SCRATCH_GRADEBOOK)
     done = subprocess.run(
         [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
         cwd=course, capture_output=True, text=True, env=nbgrader_env())
@@ -50,6 +59,7 @@ def release_in_scratch(root, assignment, course):
     return course / "release" / assignment
 
 
+# Grade cell names end in the kind of check they hold: clip_visible, clip_hidden, clip_tests.
 @dataclass
 class Assignment:
     """The released assignment, as grading needs it (built once per run in a scratch course)."""

@@ -1,16 +1,43 @@
-"""The course gradebook (nbgrader's SQLite database): one grading run at a time, a backup
-before each run, and results written one student at a time in a transaction of their own."""
+"""The course gradebook: nbgrader's database, SQLite (gradebook.db, the default) or PostgreSQL
+(``c.CourseDirectory.db_url = "postgresql+psycopg://..."``), opened once for a whole grading run.
+
+Besides nbgrader's tables it holds one table of the kit's, ``kit_outcome``: what grading gave
+for each student (a JSON document) and the digest of what was graded, so that a run started
+again, from this machine or another one, grades only what changed. A student's grades and
+that record are written in one transaction.
+
+One grading run per course at a time: an flock on the course folder, and on PostgreSQL an
+advisory lock in the database as well, so that runs from other machines are refused too.
+"""
 import fcntl
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 import time
-import warnings
+import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from .. import KitError
 
-BUSY_SECONDS = 60  # how long to wait for another program (e.g. the formgrader) holding the database
+BUSY_SECONDS = 60  # default wait for a gradebook held by another program or out of reach
+
+OUTCOMES = sa.Table(
+    "kit_outcome", sa.MetaData(),
+    sa.Column("course_id", sa.String(128), primary_key=True),
+    sa.Column("assignment", sa.String(128), primary_key=True),
+    sa.Column("student", sa.String(128), primary_key=True),
+    sa.Column("digest", sa.String(128), nullable=False),
+    # JSON, not JSONB: the document keeps its keys in order (the exercises' order in grades.csv)
+    sa.Column("document", sa.JSON(), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(), nullable=False),
+)
 
 
 @contextmanager
@@ -40,79 +67,414 @@ def course_lock(root):
         handle.close()
 
 
-def backup(database):
-    """Copy the gradebook to gradebook.db.bak with SQLite's online backup (a consistent copy
+def gradebook_url(root, configured=""):
+    """The SQLAlchemy URL of a course's gradebook: the configured one (a relative SQLite path is
+    taken from the course folder), or gradebook.db in the course folder."""
+    if not configured:
+        return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
+    try:
+        url = sa.engine.make_url(configured)
+    except sa.exc.ArgumentError:
+        raise KitError(f"the gradebook URL {configured!r} is not a database URL "
+                       "(sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE)") from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database:
+            raise KitError(f"the gradebook URL {configured!r} names no file")
+        return f"sqlite:///{(Path(root) / url.database).resolve()}"
+    if backend != "postgresql":
+        raise KitError(f"the gradebook URL {configured!r} is neither SQLite nor PostgreSQL")
+    if url.drivername == "postgresql":  # SQLAlchemy would look for psycopg2; the kit ships psycopg 3
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _shown(url):
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_path(url):
+    """The file of a SQLite gradebook URL, or None for a database server."""
+    url = sa.engine.make_url(url)
+    return Path(url.database) if url.get_backend_name() == "sqlite" else None
+
+
+def backup_sqlite(database):
+    """Copy a SQLite gradebook to gradebook.db.bak with SQLite's online backup (a consistent copy
     even while another program has it open). Returns the backup's path, or None if no gradebook."""
     database = Path(database)
     if not database.exists():
         return None
     target = database.with_name(database.name + ".bak")
     partial = target.with_name(target.name + ".part")
-    with _connect(database) as source, sqlite3.connect(partial) as copy:
+    with sqlite3.connect(database, timeout=BUSY_SECONDS) as source, sqlite3.connect(partial) as copy:
         source.backup(copy)
     os.replace(partial, target)
     return target
 
 
 def check_integrity(database):
-    """Raise KitError unless SQLite's integrity check passes."""
-    with _connect(database) as connection:
+    """Raise KitError unless SQLite's integrity check passes on this gradebook file."""
+    with sqlite3.connect(database, timeout=BUSY_SECONDS) as connection:
         verdict = connection.execute("PRAGMA integrity_check").fetchone()[0]
     if verdict != "ok":
         raise KitError(f"{database} is damaged ({verdict}); restore it from {database}.bak")
 
 
-def _connect(database):
-    return sqlite3.connect(database, timeout=BUSY_SECONDS)
+def libpq_command(url):
+    """(libpq connection URI without the password, environment with PGPASSWORD) for pg_dump,
+    psql or nbgrader, so that the password never shows on a command line."""
+    url = sa.engine.make_url(url)
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
 
 
-def assignment_checksums(database, assignment):
-    """{(notebook, cell): checksum} of an assignment's source cells, as generate_assignment stored them."""
-    if not Path(database).exists():
-        return {}
-    query = """SELECT notebook.name, cell.name, cell.checksum FROM source_cell AS cell
-               JOIN notebook ON cell.notebook_id = notebook.id
-               JOIN assignment ON notebook.assignment_id = assignment.id
-               WHERE assignment.name = ?"""
-    with _connect(database) as connection:
-        try:
-            rows = connection.execute(query, (assignment,)).fetchall()
-        except sqlite3.DatabaseError as error:
-            raise KitError(f"cannot read the gradebook {database}: {error}") from None
-    return {(notebook, cell): checksum for notebook, cell, checksum in rows}
+@dataclass
+class _Notebook:
+    id: str
+    grade_cells: dict      # {cell id: cell name} of cells that get a Grade row
+    comment_cells: list    # cell ids that get a Comment row
 
 
-def record(database, course_id, assignment, student, cell_scores, timestamp=None, flagged=False):
-    """Write one student's scores: {grade cell name: score}; cells not named get 0.
+class CourseGradebook:
+    """The course gradebook for one grading run: one engine and one connection, reused for every
+    student, with a wait-and-retry when the database is busy or its server restarts.
 
-    Every grade cell of the submission is set, so a failed re-grade replaces an earlier score
-    instead of leaving it behind. Retries while another program holds the database.
+    url: a SQLAlchemy URL (see gradebook_url); wait: seconds to wait for the database.
     """
-    from nbgrader.api import Gradebook
 
-    url = f"sqlite:///{Path(database).resolve()}"
-    deadline = time.monotonic() + BUSY_SECONDS
-    while True:
+    def __init__(self, url, course_id, wait=BUSY_SECONDS):
+        self.url, self.course_id, self.wait = url, course_id, wait
+        self.path = sqlite_path(url)
+        if self.path:
+            self.engine = sa.create_engine(url, connect_args={"timeout": wait})
+        else:
+            self.engine = sa.create_engine(url, connect_args={"connect_timeout": 10})
+        self._plans = {}
+        self._db = None          # the run's connection
+        self._locking = False    # whether the run holds the course's advisory lock on it
+
+    @property
+    def on_server(self):
+        return self.path is None
+
+    def close(self):
+        if self._db is not None:
+            try:
+                self._db.close()  # ends the session, and with it the advisory lock
+            except sa.exc.DBAPIError:
+                pass
+            self._db = None
+        self.engine.dispose()
+
+    def _connection(self):
+        """The run's connection, (re)made on first use and after the server was lost."""
+        if self._db is None:
+            self._db = self.engine.connect()
+            if self._locking:
+                self._take_lock(self._db)
+        return self._db
+
+    def _drop_connection(self):
+        if self._db is not None:
+            try:
+                self._db.invalidate()
+            except sa.exc.DBAPIError:
+                pass
+            self._db = None
+
+    # -- one run at a time, from any machine
+
+    def lock(self):
+        """On PostgreSQL, hold the course's advisory lock for this run on the run's connection
+        (another run, from any machine, is refused); on SQLite the course folder's flock does."""
+        if self.on_server:
+            self._locking = True
+            self._retrying(lambda db: None)
+
+    def _take_lock(self, db):
+        got = db.execute(sa.text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"),
+                         {"key": f"dinosaur-island-kit grading {self.course_id}"}).scalar()
+        db.commit()
+        if not got:
+            self.close()
+            raise KitError(f"another grading run is using the gradebook of course {self.course_id} "
+                           f"at {_shown(self.url)} (from this or another machine); "
+                           "wait for it to finish, then run grade again")
+
+    # -- waiting for the database
+
+    def _retrying(self, action):
+        """Run action(connection) on the run's connection. While the database server cannot be
+        reached (restarting, network), wait and try again on a new connection (a restarted server
+        has forgotten the run's lock: it is taken again) for self.wait seconds, then stop with one
+        line. A SQLite gradebook locked by another program beyond its busy timeout stops too."""
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                return action(self._connection())
+            except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+                self._drop_connection()
+                reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+                if not self.on_server:
+                    if "locked" in reason:
+                        raise KitError(f"the gradebook {self.path} stayed locked by another program "
+                                       f"for {self.wait} s (close the formgrader?); "
+                                       "grades recorded so far are kept, run grade again") from None
+                    raise KitError(f"cannot use the gradebook {self.path}: {reason}") from None
+                if time.monotonic() > deadline:
+                    raise KitError(f"the gradebook database {_shown(self.url)} could not be reached "
+                                   f"for {self.wait} s ({reason}); grades recorded so far are kept, "
+                                   "run grade again") from None
+                time.sleep(1)
+
+    # -- before the work fans out
+
+    def backup(self, root):
+        """A copy of the gradebook before grading: gradebook.db.bak beside a SQLite gradebook;
+        for PostgreSQL a pg_dump archive, ROOT/gradebook.pgdump (restore with pg_restore).
+        Returns (path or None, warning or None): a missing or failing pg_dump is a warning, since
+        every student is recorded in a transaction of its own and the server keeps its own backups."""
+        if not self.on_server:
+            return backup_sqlite(self.path), None
+        if not shutil.which("pg_dump"):
+            return None, ("no backup of the gradebook made: pg_dump is not installed "
+                          "(apt-get install postgresql-client)")
+        target = Path(root) / "gradebook.pgdump"
+        partial = target.with_name(target.name + ".part")
+        uri, env = libpq_command(self.url)
+        done = subprocess.run(["pg_dump", "--format=custom", f"--file={partial}", uri],
+                              capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            partial.unlink(missing_ok=True)
+            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            return None, f"no backup of the gradebook made: pg_dump failed: {last}"
+        os.replace(partial, target)
+        return target, None
+
+    def check(self):
+        """Raise KitError if a SQLite gradebook is damaged (a server checks its own pages)."""
+        if not self.on_server and self.path.exists():
+            check_integrity(self.path)
+
+    def checksums(self, assignment):
+        """{(notebook, cell): checksum} of an assignment's source cells in this gradebook."""
+        return self._retrying(lambda db: assignment_checksums(db, assignment))
+
+    def prepare(self, assignment, template_course, env):
+        """Make the gradebook ready before any student is recorded: nbgrader's schema, the
+        course and the assignment as released now (nbgrader generate_assignment run in the
+        template course against this database when they differ), the kit's outcome table.
+        Notebooks without graded cells are left out (they have nothing to show in the formgrader).
+        """
+        template = f"sqlite:///{Path(template_course) / 'gradebook.db'}"
+        template_engine = sa.create_engine(template)
         try:
-            with warnings.catch_warnings(), Gradebook(url, course_id) as gradebook:
-                # nbgrader's own submission bookkeeping makes SQLAlchemy warn; the rows are right.
-                warnings.simplefilter("ignore")
-                gradebook.update_or_create_student(student)
-                submission = gradebook.update_or_create_submission(
-                    assignment, student, **({"timestamp": timestamp} if timestamp else {}))
-                for notebook in submission.notebooks:
-                    notebook.flagged = bool(flagged)
-                    for grade in notebook.grades:
-                        grade.auto_score = float(cell_scores.get(grade.name, 0.0))
-                        grade.manual_score = None
-                        grade.needs_manual_grade = False
-                gradebook.db.commit()
-            return
-        except Exception as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                if "locked" in str(error):
-                    raise KitError(f"the gradebook {database} stayed locked by another program "
-                                   f"for {BUSY_SECONDS} s (close the formgrader?); "
-                                   "grades recorded so far are kept, run grade again") from None
-                raise
-            time.sleep(0.5)
+            wanted = assignment_checksums(template_engine, assignment)
+        finally:
+            template_engine.dispose()
+        if self.checksums(assignment) != wanted:
+            self._generate(assignment, template_course, env)
+        self._retrying(lambda db: _in_transaction(db, lambda: OUTCOMES.create(db, checkfirst=True)))
+        self._retrying(lambda db: self._drop_ungraded_notebooks(assignment))
+        self._plans[assignment] = self._retrying(lambda db: self._plan(db, assignment))
+
+    def _generate(self, assignment, template_course, env):
+        url, env = sa.engine.make_url(self.url), dict(env)
+        if url.password:  # to nbgrader through libpq's environment, not its command line
+            env["PGPASSWORD"] = url.password
+            url = url.set(password=None)
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+             f"--CourseDirectory.db_url={url.render_as_string(hide_password=False)}",
+             f"--CourseDirectory.course_id={self.course_id}",
+             f"--CourseDirectory.release_directory={Path(template_course) / 'resync'}"],
+            cwd=template_course, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise KitError(f"cannot put the assignment into the gradebook {_shown(self.url)}: {last}")
+
+    def _drop_ungraded_notebooks(self, assignment):
+        from nbgrader.api import Gradebook
+        with Gradebook(self.url, self.course_id) as gradebook:
+            for notebook in list(gradebook.find_assignment(assignment).notebooks):
+                if not notebook.grade_cells and not notebook.task_cells:
+                    gradebook.remove_notebook(notebook.name, assignment)
+
+    def _plan(self, db, assignment):
+        """(assignment id, [_Notebook]) as nbgrader's add_submission lays a submission out: a
+        Grade for each grade and task cell, a Comment for each solution and task cell."""
+        from nbgrader.api import Assignment
+        with sa.orm.Session(bind=db) as session, db.begin():
+            found = session.query(Assignment).filter(Assignment.name == assignment).one()
+            notebooks = [_Notebook(notebook.id,
+                                   {cell.id: cell.name for cell in notebook.grade_cells + notebook.task_cells},
+                                   [cell.id for cell in notebook.solution_cells + notebook.task_cells])
+                         for notebook in found.notebooks]
+            return found.id, notebooks
+
+    # -- the kit's record of what was graded
+
+    def previous(self, assignment, student, digest):
+        """The recorded document of this student's submission if it has this digest, else None."""
+        query = sa.select(OUTCOMES.c.document).where(
+            OUTCOMES.c.course_id == self.course_id, OUTCOMES.c.assignment == assignment,
+            OUTCOMES.c.student == student, OUTCOMES.c.digest == digest)
+        return self._retrying(lambda db: _in_transaction(db, lambda: db.execute(query).scalar()))
+
+    def documents(self, assignment):
+        """Every recorded document of an assignment, by student ([] before any was recorded)."""
+        query = sa.select(OUTCOMES.c.document).where(
+            OUTCOMES.c.course_id == self.course_id, OUTCOMES.c.assignment == assignment
+        ).order_by(OUTCOMES.c.student)
+
+        def read(db):
+            with db.begin():
+                return list(db.execute(query).scalars()) if sa.inspect(db).has_table(OUTCOMES.name) else []
+        return self._retrying(read)
+
+    # -- recording
+
+    def name_students(self, names):
+        """Write the names the intake knows, {student: {"first_name", "last_name", "email"}}, in
+        one transaction (students not in the gradebook yet are added)."""
+        from nbgrader.api import Student
+
+        def write(db):
+            with db.begin():
+                for student, known in names.items():
+                    _write_student(db, Student.__table__, student, known)
+        self._retrying(write)
+
+    def record(self, assignment, student, document, digest, cell_scores, timestamp=None,
+               flagged=False, review=None, names=None):
+        """Write one student's grades and the document of what grading gave, in one transaction.
+
+        cell_scores: {grade cell name: score}; cells not named get 0, so a failed re-grade replaces
+        an earlier score. timestamp: when it was handed in (datetime, UTC). review: why the
+        submission needs the instructor (shown as 'needs manual grading', with the reason as
+        the automatic comment), or None. names: {"first_name", "last_name", "email"} the intake
+        knows, or None.
+        """
+        plan = self._plans[assignment]
+        self._retrying(lambda db: self._write(db, plan, assignment, student, document, digest, cell_scores,
+                                           timestamp, flagged, review, names))
+
+    def _write(self, connection, plan, assignment, student, document, digest, cell_scores, timestamp, flagged,
+               review, names):
+        from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
+        students, submissions = Student.__table__, SubmittedAssignment.__table__
+        notebooks, grades, comments = SubmittedNotebook.__table__, Grade.__table__, Comment.__table__
+        assignment_id, layout = plan
+        needs_review = review is not None
+        with connection.begin():
+            db = connection
+            _write_student(db, students, student, names)
+            submission = db.execute(sa.select(submissions.c.id).where(
+                submissions.c.assignment_id == assignment_id,
+                submissions.c.student_id == student)).scalar()
+            if submission is None:
+                submission = _uuid()
+                db.execute(submissions.insert().values(id=submission, assignment_id=assignment_id,
+                                                       student_id=student, timestamp=timestamp))
+                for notebook in layout:
+                    notebook_id = _uuid()
+                    db.execute(notebooks.insert().values(id=notebook_id, assignment_id=submission,
+                                                         notebook_id=notebook.id, flagged=flagged))
+                    if notebook.grade_cells:
+                        db.execute(grades.insert(), [
+                            {"id": _uuid(), "notebook_id": notebook_id, "cell_id": cell,
+                             "auto_score": float(cell_scores.get(name, 0.0)), "manual_score": None,
+                             "needs_manual_grade": needs_review}
+                            for cell, name in notebook.grade_cells.items()])
+                    if notebook.comment_cells:
+                        db.execute(comments.insert(), [
+                            {"id": _uuid(), "notebook_id": notebook_id, "cell_id": cell,
+                             "auto_comment": review, "manual_comment": None}
+                            for cell in notebook.comment_cells])
+            else:
+                db.execute(submissions.update().where(submissions.c.id == submission)
+                           .values(timestamp=timestamp))
+                db.execute(notebooks.update().where(notebooks.c.assignment_id == submission)
+                           .values(flagged=flagged))
+                mine = sa.select(notebooks.c.id).where(notebooks.c.assignment_id == submission)
+                names_of = {cell: name for notebook in layout for cell, name in notebook.grade_cells.items()}
+                for cell, name in names_of.items():
+                    db.execute(grades.update().where(grades.c.notebook_id.in_(mine), grades.c.cell_id == cell)
+                               .values(auto_score=float(cell_scores.get(name, 0.0)), manual_score=None,
+                                       needs_manual_grade=needs_review))
+                db.execute(comments.update().where(comments.c.notebook_id.in_(mine))
+                           .values(auto_comment=review))
+            db.execute(OUTCOMES.delete().where(
+                OUTCOMES.c.course_id == self.course_id, OUTCOMES.c.assignment == assignment,
+                OUTCOMES.c.student == student))
+            db.execute(OUTCOMES.insert().values(
+                course_id=self.course_id, assignment=assignment, student=student, digest=digest,
+                document=document, recorded_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+
+
+def _in_transaction(db, action):
+    """Run action() in a transaction of its own on the connection db (none is left open, so a
+    SQLite gradebook is not held between students)."""
+    with db.begin():
+        return action()
+
+
+def _uuid():
+    return uuid.uuid4().hex  # nbgrader's own ids: 32 hex digits
+
+
+def _write_student(db, students, student, names):
+    """Create or update the student's row. Names the intake knows are written; a student with no
+    name at all gets the id as last name, so the formgrader shows 'id, ' instead of 'None, None'."""
+    names = {key: value for key, value in (names or {}).items()
+             if key in ("first_name", "last_name", "email") and value}
+    row = db.execute(sa.select(students.c.first_name, students.c.last_name)
+                     .where(students.c.id == student)).first()
+    if row is None:
+        db.execute(students.insert().values(id=student, **_named(student, names)))
+    elif names:
+        db.execute(students.update().where(students.c.id == student).values(**_named(student, names)))
+    elif row.first_name is None and row.last_name is None:
+        db.execute(students.update().where(students.c.id == student).values(**_named(student, {})))
+
+
+def _named(student, names):
+    if names.get("first_name") or names.get("last_name"):
+        return {"first_name": names.get("first_name", ""), "last_name": names.get("last_name", ""),
+                **({"email": names["email"]} if "email" in names else {})}
+    return {"first_name": "", "last_name": student, **({"email": names["email"]} if "email" in names else {})}
+
+
+def assignment_checksums(engine, assignment):
+    """{(notebook, cell): checksum} of an assignment's source cells, as generate_assignment stored
+    them. engine: an SQLAlchemy engine or connection, or the path of a SQLite file; an empty
+    database gives {}.
+    A damaged database gives KitError; an unreachable one raises SQLAlchemy's OperationalError."""
+    if isinstance(engine, (str, Path)):
+        if not Path(engine).exists():
+            return {}
+        engine = sa.create_engine(f"sqlite:///{Path(engine).resolve()}")
+    query = sa.text("""SELECT notebook.name, source_cell.name, source_cell.checksum FROM source_cell
+                       JOIN notebook ON source_cell.notebook_id = notebook.id
+                       JOIN assignment ON notebook.assignment_id = assignment.id
+                       WHERE assignment.name = :assignment""")
+
+    def read(connection):
+        if not sa.inspect(connection).has_table("source_cell"):
+            return []
+        return connection.execute(query, {"assignment": assignment}).all()
+
+    try:
+        if isinstance(engine, sa.engine.Connection):
+            rows = _in_transaction(engine, lambda: read(engine))
+        else:
+            with engine.connect() as connection:
+                rows = read(connection)
+    except (sa.exc.OperationalError, sa.exc.InterfaceError):
+        raise
+    except sa.exc.DatabaseError as error:
+        raise KitError(f"cannot read the gradebook {_shown(str(engine.engine.url))}: {error.orig}") from None
+    return {(notebook, cell): checksum for notebook, cell, checksum in rows}

@@ -6,11 +6,14 @@ STATUSES = ("graded", "timed out", "kernel died", "invalid notebook", "missing n
             "grading failed")
 
 
+CHECK_KINDS = {"visible": "visible check", "hidden": "hidden checks", "tests": "checks"}
+
+
 def exercise_of(cell):
     """clip_visible -> clip: the exercise a grade cell belongs to (by the _visible, _hidden or
     _tests ending of its id; any other cell is an exercise of its own)."""
     base, _, suffix = cell.rpartition("_")
-    return base if suffix in ("visible", "hidden", "tests") and base else cell
+    return base if suffix in CHECK_KINDS and base else cell
 
 
 @dataclass

@@ -1,66 +1,120 @@
-"""The instructor's course folder as grading writes it: the gradebook, the ledger of what was
-graded with which release, autograded/ and feedback/."""
-import json
+"""The instructor's course as grading writes it: the gradebook (with the kit's record of what was
+graded with which release, see gradebook.py), and in the course folder submitted/ (what was
+graded, with its hand-in time), autograded/, feedback/ and the course's exchange, laid out as
+nbgrader and its formgrader expect them."""
+import filecmp
 import os
 import shutil
+import stat
 import subprocess
 import sys
-from dataclasses import asdict
+from contextlib import contextmanager
+from dataclasses import asdict, fields
+from datetime import datetime, timezone
 from pathlib import Path
+
+import nbformat
 
 from .. import KitError
 from .assignment import nbgrader_env
-from .gradebook import assignment_checksums, check_integrity, record
+from .feedback import failure_note, note_cell, write_failure_page
+from .gradebook import CourseGradebook, gradebook_url
 from .outcome import Outcome
 from .settings import load_settings
 
+TIMESTAMP = "timestamp.txt"   # nbgrader's record of when a submission was handed in
+SKIPPED = {".ipynb_checkpoints", "__pycache__"}
+
 
 class Course:
-    """The instructor's course folder: where grading reads and writes."""
+    """The instructor's course: where grading reads and writes.
 
-    def __init__(self, root):
+    db_url: the gradebook's URL when not the course's own (nbgrader_config.py's
+    c.CourseDirectory.db_url, else gradebook.db in the course folder).
+    """
+
+    def __init__(self, root, db_url=None):
         self.root = Path(root).resolve()
         self.settings = load_settings(self.root)
-        self.gradebook = self.root / "gradebook.db"
+        self.db_url = gradebook_url(self.root, db_url or self.settings.db_url)
+        self.gradebook = CourseGradebook(self.db_url, self.settings.course_id, self.settings.gradebook_wait)
+        self.submitted = self.root / "submitted"
         self.autograded = self.root / "autograded"
         self.feedback = self.root / "feedback"
 
-    def ledger(self, assignment, student):
-        return self.autograded / ".ledger" / assignment / f"{student}.json"
+    @contextmanager
+    def recording(self):
+        """The gradebook open for one grading run (on a database server, locked for it)."""
+        try:
+            self.gradebook.lock()
+            yield self
+        finally:
+            self.gradebook.close()
 
-    def previous(self, assignment, student, submission_digest):
-        """The recorded outcome of this exact submission, if it was graded before."""
-        path = self.ledger(assignment, student)
-        if path.exists():
-            data = json.loads(path.read_text())
-            if data.get("digest") == submission_digest:
-                return Outcome(**data)
-        return None
-
-    def outcomes(self, assignment):
-        folder = self.autograded / ".ledger" / assignment
-        return [Outcome(**json.loads(p.read_text())) for p in sorted(folder.glob("*.json"))]
+    def backup(self):
+        """Back the gradebook up before a run; returns a warning line when no backup was made."""
+        return self.gradebook.backup(self.root)[1]
 
     def sync_assignment(self, assignment):
         """Make sure the course gradebook knows the assignment as it is released now."""
-        template_db = assignment.course / "gradebook.db"
-        if not self.gradebook.exists():
-            shutil.copy(template_db, self.gradebook)
-            return
-        check_integrity(self.gradebook)
-        if assignment_checksums(self.gradebook, assignment.name) != assignment_checksums(template_db, assignment.name):
-            done = subprocess.run(
-                [sys.executable, "-m", "nbgrader", "generate_assignment", assignment.name, "--force",
-                 f"--CourseDirectory.db_url=sqlite:///{self.gradebook}",
-                 f"--CourseDirectory.release_directory={assignment.course / 'resync'}"],
-                cwd=assignment.course, capture_output=True, text=True,
-                env=nbgrader_env())
-            if done.returncode != 0:
-                last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-                raise KitError(f"cannot update the assignment in {self.gradebook}: {last}")
+        self.gradebook.check()
+        self.gradebook.prepare(assignment.name, assignment.course, nbgrader_env())
 
-    def store(self, assignment, outcome, unit_course, timestamp=None):
-        """Record one outcome: autograded copy, feedback, gradebook row, then the ledger."""
+    def publish(self, assignment):
+        """Put the release into the course's own exchange (c.Exchange.root inside the course
+        folder), so that nbgrader's formgrader shows the assignment as released. An exchange
+        elsewhere (a JupyterHub's, shared with students) is left to the instructor."""
+        if not self.settings.exchange_root:
+            return
+        exchange = (self.root / self.settings.exchange_root).resolve()
+        if not exchange.is_relative_to(self.root):
+            return
+        release = assignment.course / "release" / assignment.name
+        outbound = exchange / self.settings.course_id / "outbound" / assignment.name
+        if outbound.is_dir() and _same_files(release, outbound):
+            return
+        exchange.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "release_assignment", assignment.name, "--force",
+             f"--Exchange.root={exchange}", f"--CourseDirectory.course_id={self.settings.course_id}"],
+            cwd=assignment.course, capture_output=True, text=True, env=nbgrader_env())
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise KitError(f"cannot release {assignment.name} into the course exchange {exchange}: {last}")
+
+    def name_students(self, names):
+        """Write the names the intake knows: {student: {"first_name", "last_name", "email"}}."""
+        if names:
+            self.gradebook.name_students(names)
+
+    def take_in(self, assignment, student, folder):
+        """When the submission in folder was handed in (a UTC datetime): its timestamp.txt, else
+        the time of its newest file. A submission in the course's own submitted/ without a
+        timestamp.txt gets one, as nbgrader's collect would have written (do this before taking
+        its digest: the file is part of what was handed in)."""
+        handed_in = read_timestamp(folder)
+        if handed_in is None:
+            handed_in = newest_file_time(folder)
+            if _same_folder(folder, self.submitted / student / assignment):
+                write_timestamp(folder, handed_in)
+        return handed_in
+
+    def previous(self, assignment, student, submission_digest):
+        """The recorded outcome of this exact submission, if it was graded before."""
+        document = self.gradebook.previous(assignment, student, submission_digest)
+        return _outcome(document) if document else None
+
+    def outcomes(self, assignment):
+        return [_outcome(document) for document in self.gradebook.documents(assignment)]
+
+    def store(self, assignment, outcome, unit_course, timestamp=None, folder=None, names=None):
+        """Record one outcome: autograded copy, feedback and the copy in submitted/, then the
+        student's grades and the outcome in the gradebook, in one transaction.
+
+        unit_course: the scratch course the submission was graded in (None when nothing ran);
+        timestamp: when it was handed in; folder: where it was taken from; names: what the
+        intake knows of the student's name.
+        """
         for kind, target_root in (("autograded", self.autograded), ("feedback", self.feedback)):
             target = target_root / outcome.student / assignment.name
             if target.exists():
@@ -68,15 +122,130 @@ class Course:
             made = unit_course / kind / outcome.student / assignment.name if unit_course else None
             if made and made.is_dir():
                 shutil.copytree(made, target)
+        if folder is not None:
+            self._keep_submission(assignment.name, outcome.student, folder, timestamp)
+        review = None
+        if outcome.status != "graded":
+            review = f"{outcome.status}: {outcome.message}" if outcome.message else outcome.status
+            self._explain(assignment, outcome, unit_course)
         scores = outcome.cell_scores if outcome.status in ("graded", "timed out") else {}
-        record(self.gradebook, self.settings.course_id, assignment.name, outcome.student, scores,
-               timestamp=timestamp, flagged=bool(outcome.flags))
-        path = self.ledger(assignment.name, outcome.student)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.with_suffix(".tmp").write_text(json.dumps(asdict(outcome), indent=1))
-        os.replace(path.with_suffix(".tmp"), path)
+        self.gradebook.record(assignment.name, outcome.student, asdict(outcome), outcome.digest, scores,
+                              timestamp=timestamp, flagged=bool(outcome.flags) or review is not None,
+                              review=review, names=names)
+
+    def _keep_submission(self, assignment, student, folder, timestamp):
+        """A submission graded from outside the course goes into submitted/<student>/<assignment>/
+        (where nbgrader and its formgrader look), with its hand-in time."""
+        own = self.submitted / student / assignment
+        if _same_folder(folder, own):
+            return
+        if own.exists():
+            shutil.rmtree(own)
+        copy_regular_files(folder, own)
+        if timestamp is not None:
+            (own / TIMESTAMP).unlink(missing_ok=True)
+            write_timestamp(own, timestamp)
+
+    def _explain(self, assignment, outcome, unit_course):
+        """For a submission that was not simply graded: a note on top of its autograded notebook
+        (for the instructor in the formgrader), and a feedback page that says why."""
+        graded_any = outcome.status == "timed out" and outcome.cell_scores
+        if graded_any:
+            note = (f"### Grading stopped: {outcome.status}\n\n{outcome.message}\n\n"
+                    f"**Score: {outcome.score:g} / {outcome.max_score:g}**, from the cells that ran.")
+        else:
+            note = failure_note(outcome.status, outcome.message, outcome.max_score)
+        for name, released in assignment.notebooks.items():
+            target = self.autograded / outcome.student / assignment.name / f"{name}.ipynb"
+            if target.exists():
+                notebook = nbformat.read(target, as_version=4)
+                notebook.cells.insert(0, note_cell(note))
+            else:
+                notebook = nbformat.v4.new_notebook(metadata=released.metadata, cells=[note_cell(note)])
+                handed_in = (unit_course / "submitted" / outcome.student / assignment.name / f"{name}.ipynb"
+                             if unit_course else None)
+                if handed_in and handed_in.is_file():  # the student's cells as handed in, not run
+                    notebook.cells += nbformat.read(handed_in, as_version=4).cells
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, target)
+            page = self.feedback / outcome.student / assignment.name / f"{name}.html"
+            if not page.exists():
+                write_failure_page(page, name, note, outcome.max_score)
+
+
+def _outcome(document):
+    """An Outcome from its stored document; fields it does not know are left out."""
+    known = {f.name for f in fields(Outcome)}
+    return Outcome(**{key: value for key, value in document.items() if key in known})
+
+
+def _same_folder(a, b):
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
+def _same_files(a, b):
+    """Whether two folders hold the same files with the same contents."""
+    comparison = filecmp.dircmp(a, b)
+    if comparison.left_only or comparison.right_only or comparison.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(a, b, comparison.common_files, shallow=False)
+    return not mismatch and not errors and all(
+        _same_files(Path(a) / sub, Path(b) / sub) for sub in comparison.common_dirs)
+
+
+def copy_regular_files(source, target):
+    """Copy the regular files of a folder tree; symlinks and special files are left behind, so
+    nothing outside the folder is ever read."""
+    source, target = Path(source), Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in os.scandir(source):
+        if entry.name in SKIPPED:
+            continue
+        mode = entry.stat(follow_symlinks=False).st_mode
+        if stat.S_ISDIR(mode):
+            copy_regular_files(entry.path, target / entry.name)
+        elif stat.S_ISREG(mode):
+            handle = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+            with open(handle, "rb") as reading, open(target / entry.name, "wb") as writing:
+                shutil.copyfileobj(reading, writing)
 
 
 def read_timestamp(folder):
-    path = Path(folder) / "timestamp.txt"
-    return path.read_text().strip() if path.exists() else None
+    """The hand-in time in folder/timestamp.txt (a UTC datetime), or None when there is no such
+    regular file or it does not hold a time."""
+    from nbgrader.utils import parse_utc
+    try:
+        handle = os.open(Path(folder) / TIMESTAMP, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with open(handle, "rb") as reading:
+        text = reading.read(200).decode("utf-8", errors="replace").strip()
+    try:
+        return parse_utc(text)
+    except (ValueError, OverflowError):
+        return None
+
+
+def newest_file_time(folder):
+    """The modification time of the newest regular file under folder, as a UTC datetime."""
+    newest = 0.0
+    for path, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in SKIPPED]
+        for name in files:
+            info = os.lstat(os.path.join(path, name))
+            if stat.S_ISREG(info.st_mode):
+                newest = max(newest, info.st_mtime)
+    return datetime.fromtimestamp(newest or os.lstat(folder).st_mtime, timezone.utc).replace(tzinfo=None)
+
+
+def write_timestamp(folder, when):
+    """Write folder/timestamp.txt as nbgrader does; never over an existing file or a symlink."""
+    try:
+        handle = os.open(Path(folder) / TIMESTAMP, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    except FileExistsError:
+        return
+    with open(handle, "w") as writing:
+        writing.write(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))

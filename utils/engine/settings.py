@@ -4,6 +4,8 @@
     c.ExecutePreprocessor.timeout = 10  # seconds for one cell (nbgrader's own setting)
     c.Grading.zip_pattern = r"..."      # LMS export file names, see utils/collect.py
     c.SandboxedKernelManager.memory_bytes = 2 * 2**30   # sandbox limits, see utils/sandbox.py
+    c.CourseDirectory.db_url = "postgresql+psycopg://..."   # the gradebook (default: gradebook.db)
+    c.Grading.gradebook_wait = 60       # seconds to wait for a gradebook that is busy or unreachable
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,9 @@ class Settings:
     submission_timeout: int = 60
     zip_pattern: str = ""
     sandbox_limits: dict = None   # fields of utils.engine.sandbox.Limits set in c.SandboxedKernelManager
+    db_url: str = ""              # nbgrader's c.CourseDirectory.db_url; "" means gradebook.db in the course
+    gradebook_wait: int = 60
+    exchange_root: str = ""       # nbgrader's c.Exchange.root, where released assignments go
 
 
 def load_settings(root):
@@ -33,7 +38,9 @@ def load_settings(root):
     grading = config.get("Grading", {})
     settings = Settings(course_id=config.CourseDirectory.get("course_id", "course"))
     settings.cell_timeout = int(config.ExecutePreprocessor.get("timeout", settings.cell_timeout))
-    for name in ("submission_timeout", "zip_pattern"):
+    settings.db_url = config.CourseDirectory.get("db_url", "")
+    settings.exchange_root = config.get("Exchange", {}).get("root", "")
+    for name in ("submission_timeout", "zip_pattern", "gradebook_wait"):
         if name in grading:
             setattr(settings, name, type(getattr(settings, name))(grading[name]))
     limits = config.get("SandboxedKernelManager", {})

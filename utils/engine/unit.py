@@ -29,6 +29,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from . import judge
 from .outcome import TIME_LIMIT, judged_scores, lost_points
 from .sandbox import Limits, release_command, wrap_command
+from .feedback import feedback_config
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 HIDDEN_NOTE = "# (hidden tests: their code is not shown)"
@@ -152,7 +153,9 @@ def set_scores(course, config, assignment, student, final):
 
 
 def feedback(course, config, assignment, student, replacements):
-    """nbgrader's feedback HTML, rendered from notebooks whose hidden tests are stripped."""
+    """The feedback page (nbgrader's GenerateFeedback with the kit's template, see
+    utils/engine/feedback.py), rendered from notebooks whose hidden tests are stripped and whose
+    hidden test cells show the judge's lines (replacements: {grade_id: text})."""
     folder = course / "autograded" / student / assignment
     originals = {path: path.read_bytes() for path in folder.glob("*.ipynb")}
     try:
@@ -162,6 +165,8 @@ def feedback(course, config, assignment, student, replacements):
             nbformat.write(notebook, path)
         coursedir = CourseDirectory(config=config, root=str(course))
         coursedir.assignment_id, coursedir.student_id = assignment, student
+        config = config.copy()
+        config.merge(feedback_config())
         app = GenerateFeedback(coursedir=coursedir, config=config)
         app.force = True
         app.start()
