@@ -3,6 +3,7 @@ graded with which release, autograded/ and feedback/."""
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from dataclasses import asdict
@@ -60,14 +61,21 @@ class Course:
                 raise KitError(f"cannot update the assignment in {self.gradebook}: {last}")
 
     def store(self, assignment, outcome, unit_course, timestamp=None):
-        """Record one outcome: autograded copy, feedback, gradebook row, then the ledger."""
+        """Record one outcome: autograded copy, feedback, gradebook row, then the ledger.
+
+        What a unit made is copied back bounded (kept_files): autograded/ gets the graded
+        notebooks and the student's own small files, feedback/ the HTML only; never per-student
+        copies of the helper files, data or weights, nor what student code wrote.
+        """
+        handed_in = unit_course / "submitted" / outcome.student / assignment.name
         for kind, target_root in (("autograded", self.autograded), ("feedback", self.feedback)):
             target = target_root / outcome.student / assignment.name
             if target.exists():
                 shutil.rmtree(target)
-            made = unit_course / kind / outcome.student / assignment.name if unit_course else None
-            if made and made.is_dir():
-                shutil.copytree(made, target)
+            made = unit_course / kind / outcome.student / assignment.name
+            for relative in kept_files(made, handed_in if kind == "autograded" else None):
+                (target / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(made / relative, target / relative, follow_symlinks=False)
         scores = outcome.cell_scores if outcome.status in ("graded", "timed out") else {}
         record(self.gradebook, self.settings.course_id, assignment.name, outcome.student, scores,
                timestamp=timestamp, flagged=bool(outcome.flags))
@@ -77,6 +85,49 @@ class Course:
         os.replace(path.with_suffix(".tmp"), path)
 
 
+# What one student's autograded/ folder may hold besides the graded notebooks.
+STUDENT_FILE_BYTES = 1_000_000
+STUDENT_FILES = 100
+
+
+def kept_files(made, handed_in=None):
+    """Relative paths of the regular files of the folder made to copy into the course: its
+    notebooks (autograded/) or HTML (feedback/, when handed_in is None) at the top, and, given
+    the folder the submission was handed in as, its files of at most STUDENT_FILE_BYTES that the
+    student handed in (STUDENT_FILES of them at most). Links are never followed."""
+    if not made.is_dir() or made.is_symlink():
+        return []
+    top = [path for path in sorted(made.iterdir())
+           if path.suffix == (".ipynb" if handed_in else ".html") and _plain(path)]
+    kept = [path.name for path in top]
+    if handed_in is None:
+        return kept
+    own = [path.relative_to(handed_in) for path in sorted(handed_in.rglob("*"))
+           if _plain(path) and path.suffix != ".ipynb"]
+    for relative in own:
+        path = made / relative
+        if len(kept) >= len(top) + STUDENT_FILES:
+            break
+        # resolve() differs when any part of the path is a link
+        if _plain(path) and path.resolve() == made.resolve() / relative \
+                and path.stat().st_size <= STUDENT_FILE_BYTES:
+            kept.append(str(relative))
+    return kept
+
+
+def _plain(path):
+    return path.is_file() and not path.is_symlink()
+
+
 def read_timestamp(folder):
-    path = Path(folder) / "timestamp.txt"
-    return path.read_text().strip() if path.exists() else None
+    """The submission's timestamp.txt (nbgrader's zip_collect writes one), or None; read only
+    when it is a small regular file."""
+    try:
+        fd = os.open(Path(folder) / "timestamp.txt", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        text = handle.read(200).decode("utf-8", "replace").strip()
+    return text or None

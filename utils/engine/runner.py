@@ -11,29 +11,33 @@ import psutil
 
 from . import judge, unit
 from .assignment import nbgrader_env
-from .intake import inspect
+from .intake import inspect, take_in
 from .outcome import Outcome, apply_verdict, outcome_from
-from .sandbox import Limits, release_command, wrap_command
+from .sandbox import Limits, autograde_preprocessors, release_command, wrap_command
 
-SANDBOX_CONFIG = """
-# Added by the grader: every student kernel runs in a sandbox (utils/engine/sandbox.py).
-from utils.engine.sandbox import sandboxed_autograde_preprocessors
-c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
+UNIT_CONFIG = """
+# Added by the grader: how this unit runs student notebooks (utils/engine/sandbox.py).
+c.Autograde.autograde_preprocessors = {preprocessors!r}
 """
 
 
 def make_unit_course(assignment, student, folder, scratch, sandbox=True):
-    """A scratch course for one submission: config, gradebook, helper files, the submission."""
+    """A scratch course for one submission: config, gradebook, helper files, the submission
+    taken in (intake.take_in: no links, no special files).
+
+    Returns (course, the lines take_in gave for what it left out of the submission).
+    """
     course = Path(tempfile.mkdtemp(prefix="unit-", dir=scratch))
     template = assignment.course
     config = (template / "nbgrader_config.py").read_text()
-    (course / "nbgrader_config.py").write_text(config + (SANDBOX_CONFIG if sandbox else ""))
+    # Whatever the course's own file says, units run student code as this run decided.
+    unit_config = UNIT_CONFIG.format(preprocessors=autograde_preprocessors(sandboxed=sandbox))
+    (course / "nbgrader_config.py").write_text(config + unit_config)
     shutil.copy(template / "gradebook.db", course)
     # Units get the helper files, never the instructor's notebooks.
     shutil.copytree(template / "source", course / "source", ignore=shutil.ignore_patterns("*.ipynb"))
-    shutil.copytree(folder, course / "submitted" / student / assignment.name,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    return course
+    dropped = take_in(folder, course / "submitted" / student / assignment.name)
+    return course, dropped
 
 
 def kill_tree(pid):
@@ -90,7 +94,10 @@ def judge_submission(assignment, folder, scratch, sandbox, limits):
     made = []
 
     def wrap(argv):
-        made.append(wrap_command(argv, workdir, Limits(**limits), env=judge.collector_env()))
+        # The collector writes its results last: space is set aside for them, so that a
+        # notebook that filled the sandbox's folder is still re-checked.
+        made.append(wrap_command(argv, workdir, Limits(**limits), env=judge.collector_env(),
+                                 reserve={judge.COLLECTED + ".part": judge.MAX_COLLECTED_BYTES}))
         return made[-1]
 
     try:
@@ -103,21 +110,24 @@ def judge_submission(assignment, folder, scratch, sandbox, limits):
 
 
 def grade_submission(assignment, student, folder, scratch, settings, sandbox=True):
-    """Grade one submission: (Outcome, the unit's scratch course or None when nothing ran).
+    """Grade one submission: (Outcome, the unit's scratch course).
 
     folder: the submission (the notebooks and whatever else the student handed in); scratch: a
     folder for this run's scratch courses; settings: the course's grading settings.
     """
     started = time.monotonic()
+    unit_course, dropped = make_unit_course(assignment, student, folder, scratch, sandbox)
+    # From here on only the copy taken in is read.
+    folder = unit_course / "submitted" / student / assignment.name
     status, message, flags = inspect(assignment, folder)
-    unit_course = None
+    flags = [f"left out of the submission: {line}" for line in dropped] + flags
     if status:
         outcome = Outcome(student, status, 0.0, sum(assignment.cells.values()),
                           assignment.zero(), flags, message)
     else:
-        unit_course = make_unit_course(assignment, student, folder, scratch, sandbox)
         result, timed_out = run_unit(unit_course, assignment.name, student, settings.submission_timeout)
-        outcome = outcome_from(assignment, student, result, timed_out, flags,
+        notes = (result or {}).get("notes", [])
+        outcome = outcome_from(assignment, student, result, timed_out, flags + notes,
                                settings.submission_timeout, settings.cell_timeout)
         if outcome.status in ("graded", "timed out") and judge.NOTEBOOK in assignment.notebooks:
             verdict = judge_submission(assignment, folder, scratch, sandbox, settings.sandbox_limits or {})

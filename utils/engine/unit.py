@@ -132,14 +132,18 @@ def grade(course, assignment, student):
     course = Path(course).resolve()
     config = load_config(course)
     log = _Collect()
-    result = {"student": student, "error": None, "scores": {}, "cell_errors": {}, "log": []}
+    result = {"student": student, "error": None, "scores": {}, "cell_errors": {}, "log": [],
+              "notes": []}
     result["error"] = autograde(course, config, assignment, student, log)
     graded = course / "autograded" / student / assignment
     notebooks = sorted(graded.glob("*.ipynb")) if graded.is_dir() else []
     if result["error"] is None and notebooks:
         result["scores"] = scores(course, config, assignment, student)
         for path in notebooks:
-            result["cell_errors"].update(cell_errors(nbformat.read(path, as_version=4)))
+            notebook = nbformat.read(path, as_version=4)
+            result["cell_errors"].update(cell_errors(notebook))
+            # What the sandbox and the output caps noted (utils/engine/output_caps.py).
+            result["notes"] += notebook.metadata.get("grading_notes", [])
         try:
             feedback(course, config, assignment, student)
         except Exception as error:  # feedback is a courtesy; the grades stand without it
