@@ -525,6 +525,26 @@ def test_nbgrader_autograde_runs_student_kernels_in_the_sandbox(tmp_path):
     assert scores == {"check": 1, "check_after": 1}
 
 
+def test_the_course_config_and_its_json_twin_name_the_sandboxed_preprocessors():
+    """nbgrader_config.py and nbgrader_config.json (read even when the .py fails) replace
+    nbgrader's Execute in nbgrader's own list of autograde preprocessors, and nothing else."""
+    from nbgrader.converters.autograde import Autograde
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+    from traitlets.utils.importstring import import_item
+
+    from utils.engine.sandbox import SandboxedExecute, autograde_preprocessors
+
+    names = autograde_preprocessors()
+    for loader in (PyFileConfigLoader, JSONFileConfigLoader):
+        config = loader(f"nbgrader_config.{'py' if loader is PyFileConfigLoader else 'json'}",
+                        path=str(ROOT)).load_config()
+        assert list(config.Autograde.autograde_preprocessors) == names
+    nbgrader_default = Autograde.class_traits()["autograde_preprocessors"].default()
+    classes = [import_item(name) for name in names]
+    assert classes[0] is SandboxedExecute and issubclass(SandboxedExecute, nbgrader_default[0])
+    assert classes[1:] == nbgrader_default[1:]
+
+
 def _command_is_sleep(pid):
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"sleep\0")

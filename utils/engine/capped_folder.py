@@ -27,9 +27,9 @@ capped space set aside for it: a command that writes its results there at the en
 for writing truncates it and frees that space) can do so even after code it ran has filled the
 rest.
 
-Run as root the namespace is a mount namespace only. Run as an ordinary user it is also a user
-namespace in which this process is root, mapped to the user: tmpfs and overlay mounts need
-nothing more (Linux 5.11 or newer).
+Run as root the namespace is a mount namespace only. Run as an ordinary user (or as a root
+without CAP_SYS_ADMIN, in a container) it is also a user namespace in which this process is
+root, mapped to the user: tmpfs and overlay mounts need nothing more (Linux 5.11 or newer).
 
 Only the standard library is used: this runs before anything of the kit is importable.
 """
@@ -68,19 +68,19 @@ def _mount(source, target, kind, flags, options):
 
 
 def enter_namespace():
-    """A mount namespace of its own (and a user namespace when not root); returns whether a user
-    namespace was made."""
+    """A mount namespace of its own (and a user namespace unless this is a root that may mount);
+    returns whether a user namespace was made."""
     uid, gid = os.getuid(), os.getgid()
-    if uid == 0:
-        _check(_libc.unshare(CLONE_NEWNS), "unshare")
-    else:
+    # A root without CAP_SYS_ADMIN (in a container) makes a user namespace as anyone else does.
+    user_namespace = uid != 0 or _libc.unshare(CLONE_NEWNS) != 0
+    if user_namespace:
         _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare (user namespaces disabled?)")
         for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
             with open(f"/proc/self/{name}", "w") as handle:
                 handle.write(text)
     # Nothing mounted here reaches the host's namespace.
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
-    return uid != 0
+    return user_namespace
 
 
 def mount_capped(workdir, size, files, user_namespace):

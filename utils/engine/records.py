@@ -121,9 +121,12 @@ def _plain(path):
 
 def read_timestamp(folder):
     """The submission's timestamp.txt (nbgrader's zip_collect writes one), or None; read only
-    when it is a small regular file."""
+    when it is a small regular file, in a submission folder that is not a link (intake.take_in)."""
+    folder = Path(folder)
+    if folder.is_symlink() or folder.parent.is_symlink():
+        return None
     try:
-        fd = os.open(Path(folder) / "timestamp.txt", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(folder / "timestamp.txt", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:

@@ -162,15 +162,22 @@ def sandbox_problem():
 def wrap_command(argv, workdir, limits=Limits(), sockets=None, read_only=(), modules=None,
                  reserve=None, env=None):
     """The command line that runs argv inside a sandbox whose only writable space is a capped
-    folder (capped_folder.py) holding workdir's changes, /tmp and /dev/shm.
+    folder (capped_folder.py: limits.folder_bytes and limits.folder_files in all).
 
     workdir (the command's working folder) is shown read-write at its own path: reads see the
     real folder, writes go to the capped space, and the small files written there are copied
-    back when argv ends. sockets: a path at which the sandbox sees an empty folder of its capped
-    space, for Unix sockets; the grader reaches it as socket_folder(pid, workdir), pid being the
-    command's. read_only: host files or folders shown read-only at their own paths. env is the
-    environment the caller would have given argv (default os.environ); only harmless variables
-    of it reach argv. Raises KitError when no sandbox can be made here (see sandbox_problem).
+    back when argv ends. /tmp and /dev/shm are in the capped space too.
+    sockets: a path at which the sandbox sees an empty folder of its capped space, for Unix
+    sockets; the grader reaches it as socket_folder(pid, workdir), pid being the command's.
+    read_only: host files or folders shown read-only at their own paths.
+    modules: a host folder of modules argv may import, shown read-only as MODULES_MOUNT and
+    put on PYTHONPATH.
+    reserve: {file name: bytes} of files in workdir that argv writes its results to at the
+    end: each is made empty with that much of the capped space set aside, so that code argv
+    ran before cannot take it.
+    env: the environment the caller would have given argv (default os.environ); only
+    harmless variables of it reach argv.
+    Raises KitError when no sandbox can be made here (see sandbox_problem).
     """
     problem = sandbox_problem()
     if problem:
@@ -198,20 +205,23 @@ def wrap_command(argv, workdir, limits=Limits(), sockets=None, read_only=(), mod
 
 def _sandbox_argv(argv, workdir, limits, sockets=None, read_only=(), modules=None, reserve=None,
                   env=None):
-    """capped_folder.py starting bwrap starting prlimit starting argv (see wrap_command)."""
-    space = workdir  # in capped_folder's namespace the capped tmpfs is mounted here
+    """capped_folder.py starting bwrap starting prlimit starting argv (see wrap_command).
+
+    In capped_folder's namespace the capped tmpfs is mounted on workdir, laid out as
+    capped_folder.LAYOUT: bwrap binds its parts to where the sandbox sees them.
+    """
     options = [*_namespace_options(), "--new-session", "--hostname", "sandbox"]
     # bwrap runs as root in capped_folder's namespace; the sandbox's own user is nobody when
     # the grader is root, else the grader's user. Either way it has no capabilities.
     uid, gid = (NOBODY, NOBODY) if os.geteuid() == 0 else (os.getuid(), os.getgid())
     options += ["--uid", str(uid), "--gid", str(gid)]
     options += _system_binds()
-    options += ["--bind", str(space / capped_folder.TMP), "/tmp",
-                "--bind", str(space / capped_folder.SHM), "/dev/shm"]
+    options += ["--bind", str(workdir / capped_folder.TMP), "/tmp",
+                "--bind", str(workdir / capped_folder.SHM), "/dev/shm"]
     options += _python_binds()
-    options += ["--bind", str(space / capped_folder.MERGED), str(workdir)]
+    options += ["--bind", str(workdir / capped_folder.MERGED), str(workdir)]
     if sockets is not None:
-        options += ["--bind", str(space / capped_folder.SOCKETS), str(sockets)]
+        options += ["--bind", str(workdir / capped_folder.SOCKETS), str(sockets)]
     for path in read_only:
         options += ["--ro-bind", str(Path(path).resolve()), str(Path(path).resolve())]
     if modules is not None:
@@ -245,33 +255,25 @@ def socket_folder(pid, workdir):
     return Path(f"/proc/{pid}/root{Path(workdir).resolve()}") / capped_folder.SOCKETS
 
 
-@dataclass(frozen=True)
-class FolderUsage:
-    """How much of its capped folder a running sandbox uses."""
-    used_bytes: int
-    used_files: int
-    bytes_full: bool    # so little space was left that a write failed
-    files_full: bool    # so few files were left that making one failed
-
-
-def folder_usage(pid, workdir):
-    """FolderUsage of the sandbox started as process pid, or None when it is not running."""
+def full_caps(pid, workdir):
+    """Which caps of its capped folder the sandbox started as process pid has reached: a set of
+    "bytes" and "files" (empty when it is not running)."""
     workdir = Path(workdir).resolve()
     inside = Path(f"/proc/{pid}/root{workdir}")
     try:
         if os.stat(inside).st_dev == os.stat(workdir).st_dev:
-            return None  # the capped folder is not (or no longer) mounted there
+            return set()  # the capped folder is not (or no longer) mounted there
         info = os.statvfs(inside)
     except OSError:
-        return None
-    return FolderUsage((info.f_blocks - info.f_bfree) * info.f_frsize,
-                       info.f_files - info.f_ffree,
-                       info.f_bavail * info.f_frsize < FULL_BYTES, info.f_favail < FULL_FILES)
+        return set()
+    return ({"bytes"} if info.f_bavail * info.f_frsize < FULL_BYTES else set()) | \
+        ({"files"} if info.f_favail < FULL_FILES else set())
 
 
 class SandboxedKernelClient(AsyncKernelClient):
     """A kernel client that takes no message over its manager's message_bytes from the kernel
-    (the connection is dropped and made again) and queues only a few."""
+    and queues only a few: a larger message ends that connection (libzmq drops a peer that
+    breaks its limits), so later output of that kernel is lost, never the grader's memory."""
 
     @default("context")
     def _context_default(self):
@@ -371,10 +373,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         """Remember which caps of the running kernel's folder were reached."""
         if self.provisioner is None or not self.provisioner.has_process or self._workdir is None:
             return
-        usage = folder_usage(self.provisioner.pid, self._workdir)
-        if usage is not None:
-            self.full.update(name for name, full in (("bytes", usage.bytes_full),
-                                                      ("files", usage.files_full)) if full)
+        self.full |= full_caps(self.provisioner.pid, self._workdir)
 
     async def _async_shutdown_kernel(self, now=False, restart=False):
         self._note_usage()
