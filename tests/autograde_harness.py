@@ -22,8 +22,9 @@ COURSE_ID = "dinosaur_island"
 
 
 def _nbgrader(course, *args):
+    # The course's config runs student kernels in the kit's sandbox: nbgrader imports it.
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
-                          capture_output=True, text=True, env=nbgrader_env())
+                          capture_output=True, text=True, env={**nbgrader_env(), "PYTHONPATH": str(ROOT)})
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
         raise RuntimeError(f"nbgrader {args[0]} failed with exit code {done.returncode}:\n{tail}")

@@ -185,8 +185,10 @@ def test_course_files_cannot_be_changed(kernel, course):
     """)
     # A write either fails or lands in the sandbox's private /tmp (the scratch
     # course lives under the host's /tmp): the host's files never see it.
+    # The kit's folder is visible (read-only) only when it holds the Python installation.
     if not ROOT.is_relative_to("/tmp"):
-        assert outcomes[str(ROOT / "nbgrader_config.py")] in ("PermissionError", "OSError")
+        hidden = "FileNotFoundError" if not Path(sys.prefix).is_relative_to(ROOT) else "PermissionError"
+        assert outcomes[str(ROOT / "nbgrader_config.py")] in (hidden, "OSError")
     assert set(outcomes.values()) <= {"FileNotFoundError", "PermissionError", "OSError",
                                       "appended", "created"}, outcomes
     for target in targets:
@@ -196,12 +198,18 @@ def test_course_files_cannot_be_changed(kernel, course):
     # The module fixture also compares every protected file's hash after the last test.
 
 
-def test_own_folder_is_writable_and_is_the_working_folder(kernel, course):
-    _, workdir = course
-    working_folder = kernel.value(
-        "import os\nopen('answer.txt', 'w').write('42')\nprint(repr(os.getcwd()))")
-    assert working_folder == str(workdir)
-    assert (workdir / "answer.txt").read_text() == "42"
+def test_own_folder_is_writable_and_its_small_files_come_back(tmp_path):
+    (tmp_path / "given.txt").write_text("handed in")
+    with sandboxed_kernel(tmp_path) as kernel:
+        working_folder = kernel.value(
+            "import os\nopen('answer.txt', 'w').write('42')\n"
+            "open('given.txt', 'a').write(', changed')\nprint(repr(os.getcwd()))")
+        # While the kernel runs its writes stay in its capped folder.
+        assert not (tmp_path / "answer.txt").exists()
+        assert (tmp_path / "given.txt").read_text() == "handed in"
+    assert working_folder == str(tmp_path)
+    assert (tmp_path / "answer.txt").read_text() == "42"
+    assert (tmp_path / "given.txt").read_text() == "handed in, changed"
 
 
 def test_only_the_python_installation_is_visible(tmp_path):
@@ -214,8 +222,8 @@ def test_only_the_python_installation_is_visible(tmp_path):
         """)
     assert listing[str(ROOT)] == [Path(sys.prefix).name]
     top = ROOT.parts[1]
-    assert set(listing["/"]) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc",
-                                 "root", "sbin", "tmp", "usr", top}
+    assert set(listing["/"]) <= {"bin", "dev", "etc", "kit", "lib", "lib32", "lib64", "libx32",
+                                 "proc", "root", "sbin", "tmp", "usr", top}
 
 
 def test_the_kernel_has_no_privileges(kernel):
@@ -345,7 +353,7 @@ def test_limits_reject_bad_values():
     with pytest.raises(KitError, match="does not exist"):
         wrap_command(["true"], "/no/such/folder")
     with pytest.raises(KitError, match="holds the Python installation"):
-        wrap_command(["true"], ROOT)
+        wrap_command(["true"], Path(sys.prefix).parent)
 
 
 def test_wrapped_command_runs_with_the_limits(tmp_path):
@@ -362,6 +370,84 @@ def test_wrapped_command_runs_with_the_limits(tmp_path):
     release_command(writer)
     assert big_file.returncode != 0 and "File too large" in big_file.stderr
     assert (tmp_path / "big").stat().st_size <= 2**20
+
+
+def run_wrapped(code, workdir, limits, **options):
+    """Run Python code in a sandbox on workdir; the finished process."""
+    command = wrap_command([sys.executable, "-c", textwrap.dedent(code)], workdir, limits, **options)
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    finally:
+        release_command(command)
+
+
+def test_everything_a_sandbox_writes_shares_one_capped_folder(tmp_path):
+    limits = Limits(folder_bytes=8 * 2**20, folder_files=200)
+    done = run_wrapped("""
+        def fill(path, size):
+            try:
+                with open(path, "wb") as f:
+                    f.write(bytes(size))
+                return "ok"
+            except OSError as error:
+                return error.strerror
+        print(fill("/tmp/a", 5 * 2**20), fill("/dev/shm/b", 2 * 2**20), fill("c", 2 * 2**20), fill("/tmp/d", 1))
+        made = 0
+        try:
+            while True:
+                open(f"/tmp/f{made}", "w").close()
+                made += 1
+        except OSError as error:
+            print(made, error.strerror)
+    """, tmp_path, limits)
+    lines = done.stdout.splitlines()
+    # 8 MiB for /tmp, /dev/shm and the folder together; then 200 files (and a few the sandbox
+    # itself uses).
+    assert lines[0] == "ok ok No space left on device No space left on device", done.stderr
+    made, error = lines[1].split(" ", 1)
+    assert 150 < int(made) <= 200 + 64 and error == "No space left on device"
+    # The host's disk saw none of it but what comes back to the folder: the partly written c.
+    assert os.listdir(tmp_path) == ["c"] and (tmp_path / "c").stat().st_size < 2 * 2**20
+
+
+def test_only_small_plain_files_come_back_from_a_sandbox(tmp_path):
+    done = run_wrapped("""
+        import os
+        for i in range(1500):
+            with open(f"small{i:04}", "w") as f:
+                f.write("x")
+        with open("big", "wb") as f:
+            f.write(bytes(17 * 2**20))
+        os.symlink("/etc/shadow", "link")
+        os.mkfifo("pipe")
+        os.makedirs("sub/deeper")
+        with open("sub/deeper/file", "w") as f:
+            f.write("deep")
+    """, tmp_path, Limits(folder_bytes=64 * 2**20, folder_files=3000))
+    assert done.returncode == 0, done.stderr
+    names = sorted(os.listdir(tmp_path))
+    # At most 1,000 files and 16 MiB, plain files first: no link, no FIFO, not the 17 MiB file.
+    assert names == [f"small{i:04}" for i in range(1000)]
+
+
+def test_a_message_over_the_size_limit_ends_only_that_kernels_output(tmp_path):
+    from utils.engine.sandbox import SandboxedExecute
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "print('before')",
+        "kernel = get_ipython().kernel\n"
+        "kernel.session.send(kernel.iopub_socket, 'stream', {'name': 'stdout', 'text': 'q' * 40_000_000},"
+        " parent=kernel.get_parent(), ident=b'stream.stdout')",
+        "raise ValueError('still graded')")]
+    executor = SandboxedExecute(config=Config(ExecutePreprocessor={"timeout": 30}))
+    executor.preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    assert notebook.cells[0].outputs[0].text == "before\n"
+    assert notebook.cells[1].outputs == []  # 40 MB never reached the grader
+    # Errors come with the kernel's reply too: the later cell is still graded.
+    assert [output.ename for output in notebook.cells[2].outputs] == ["ValueError"]
+    assert notebook.metadata.grading_notes == [
+        "the output of 2 cell(s) did not all reach the grader (a message over the size limit, "
+        "or a kernel stopped mid-cell)"]
 
 
 SOURCE_CELLS = [
@@ -396,8 +482,8 @@ def test_nbgrader_autograde_runs_student_kernels_in_the_sandbox(tmp_path):
         c.CourseDirectory.root = "."
         c.CourseDirectory.db_assignments = [{"name": "ps1"}]
         c.CourseDirectory.db_students = [{"id": "s1"}]
-        from utils.engine.sandbox import sandboxed_autograde_preprocessors
-        c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
+        from utils.engine.sandbox import autograde_preprocessors
+        c.Autograde.autograde_preprocessors = autograde_preprocessors()
         c.SandboxedKernelManager.processes = 40
         c.SandboxedKernelManager.interrupt_grace = 2
         c.Execute.timeout = 3
@@ -437,6 +523,26 @@ def test_nbgrader_autograde_runs_student_kernels_in_the_sandbox(tmp_path):
         graded_notebook = gradebook.find_submission_notebook("ps1", "ps1", "s1")
         scores = {grade.name: grade.auto_score for grade in graded_notebook.grades}
     assert scores == {"check": 1, "check_after": 1}
+
+
+def test_the_course_config_and_its_json_twin_name_the_sandboxed_preprocessors():
+    """nbgrader_config.py and nbgrader_config.json (read even when the .py fails) replace
+    nbgrader's Execute in nbgrader's own list of autograde preprocessors, and nothing else."""
+    from nbgrader.converters.autograde import Autograde
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+    from traitlets.utils.importstring import import_item
+
+    from utils.engine.sandbox import SandboxedExecute, autograde_preprocessors
+
+    names = autograde_preprocessors()
+    for loader in (PyFileConfigLoader, JSONFileConfigLoader):
+        config = loader(f"nbgrader_config.{'py' if loader is PyFileConfigLoader else 'json'}",
+                        path=str(ROOT)).load_config()
+        assert list(config.Autograde.autograde_preprocessors) == names
+    nbgrader_default = Autograde.class_traits()["autograde_preprocessors"].default()
+    classes = [import_item(name) for name in names]
+    assert classes[0] is SandboxedExecute and issubclass(SandboxedExecute, nbgrader_default[0])
+    assert classes[1:] == nbgrader_default[1:]
 
 
 def _command_is_sleep(pid):

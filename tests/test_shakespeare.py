@@ -1,6 +1,5 @@
 """The Shakespeare LSTM helpers: gradients, corpus, generation from any prompt, shipped weights."""
 import contextlib
-import copy
 import io
 import math
 import re

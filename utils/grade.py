@@ -50,7 +50,7 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
             version += "" if sandbox else "-unsandboxed"
             todo = {}
             for student, folder in found.items():
-                handed_in = course.take_in(assignment_name, student, folder)
+                handed_in = course.handed_in(assignment_name, student, folder)
                 submission_digest = f"{digest(folder)}-{version}"
                 if course.previous(assignment_name, student, submission_digest) is None:
                     todo[student] = (folder, submission_digest, handed_in)

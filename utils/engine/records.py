@@ -19,11 +19,11 @@ from .. import KitError
 from .assignment import nbgrader_env
 from .feedback import failure_note, note_cell, write_failure_page
 from .gradebook import CourseGradebook, gradebook_url
+from .intake import SKIPPED, take_in
 from .outcome import Outcome
 from .settings import load_settings
 
 TIMESTAMP = "timestamp.txt"   # nbgrader's record of when a submission was handed in
-SKIPPED = {".ipynb_checkpoints", "__pycache__"}
 
 
 class Course:
@@ -87,7 +87,7 @@ class Course:
         if names:
             self.gradebook.name_students(names)
 
-    def take_in(self, assignment, student, folder):
+    def handed_in(self, assignment, student, folder):
         """When the submission in folder was handed in (a UTC datetime): its timestamp.txt, else
         the time of its newest file. A submission in the course's own submitted/ without a
         timestamp.txt gets one, as nbgrader's collect would have written (do this before taking
@@ -114,14 +114,20 @@ class Course:
         unit_course: the scratch course the submission was graded in (None when nothing ran);
         timestamp: when it was handed in; folder: where it was taken from; names: what the
         intake knows of the student's name.
+
+        What a unit made is copied back bounded (kept_files): autograded/ gets the graded
+        notebooks and the student's own small files, feedback/ the HTML only; never per-student
+        copies of the helper files, data or weights, nor what student code wrote.
         """
+        handed_in = unit_course / "submitted" / outcome.student / assignment.name if unit_course else None
         for kind, target_root in (("autograded", self.autograded), ("feedback", self.feedback)):
             target = target_root / outcome.student / assignment.name
             if target.exists():
                 shutil.rmtree(target)
             made = unit_course / kind / outcome.student / assignment.name if unit_course else None
-            if made and made.is_dir():
-                shutil.copytree(made, target)
+            for relative in (kept_files(made, handed_in if kind == "autograded" else None) if made else []):
+                (target / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(made / relative, target / relative, follow_symlinks=False)
         if folder is not None:
             self._keep_submission(assignment.name, outcome.student, folder, timestamp)
         review = None
@@ -141,7 +147,7 @@ class Course:
             return
         if own.exists():
             shutil.rmtree(own)
-        copy_regular_files(folder, own)
+        take_in(folder, own)
         if timestamp is not None:
             (own / TIMESTAMP).unlink(missing_ok=True)
             write_timestamp(own, timestamp)
@@ -196,33 +202,55 @@ def _same_files(a, b):
         _same_files(Path(a) / sub, Path(b) / sub) for sub in comparison.common_dirs)
 
 
-def copy_regular_files(source, target):
-    """Copy the regular files of a folder tree; symlinks and special files are left behind, so
-    nothing outside the folder is ever read."""
-    source, target = Path(source), Path(target)
-    target.mkdir(parents=True, exist_ok=True)
-    for entry in os.scandir(source):
-        if entry.name in SKIPPED:
-            continue
-        mode = entry.stat(follow_symlinks=False).st_mode
-        if stat.S_ISDIR(mode):
-            copy_regular_files(entry.path, target / entry.name)
-        elif stat.S_ISREG(mode):
-            handle = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
-            with open(handle, "rb") as reading, open(target / entry.name, "wb") as writing:
-                shutil.copyfileobj(reading, writing)
+# What one student's autograded/ folder may hold besides the graded notebooks.
+STUDENT_FILE_BYTES = 1_000_000
+STUDENT_FILES = 100
+
+
+def kept_files(made, handed_in=None):
+    """Relative paths of the regular files of the folder made to copy into the course: its
+    notebooks (autograded/) or HTML (feedback/, when handed_in is None) at the top, and, given
+    the folder the submission was handed in as, its files of at most STUDENT_FILE_BYTES that the
+    student handed in (STUDENT_FILES of them at most). Links are never followed."""
+    if not made.is_dir() or made.is_symlink():
+        return []
+    top = [path for path in sorted(made.iterdir())
+           if path.suffix == (".ipynb" if handed_in else ".html") and _plain(path)]
+    kept = [path.name for path in top]
+    if handed_in is None:
+        return kept
+    own = [path.relative_to(handed_in) for path in sorted(handed_in.rglob("*"))
+           if _plain(path) and path.suffix != ".ipynb"]
+    for relative in own:
+        path = made / relative
+        if len(kept) >= len(top) + STUDENT_FILES:
+            break
+        # resolve() differs when any part of the path is a link
+        if _plain(path) and path.resolve() == made.resolve() / relative \
+                and path.stat().st_size <= STUDENT_FILE_BYTES:
+            kept.append(str(relative))
+    return kept
+
+
+def _plain(path):
+    return path.is_file() and not path.is_symlink()
 
 
 def read_timestamp(folder):
     """The hand-in time in folder/timestamp.txt (a UTC datetime), or None when there is no such
-    regular file or it does not hold a time."""
+    small regular file, the folder is a link, or it does not hold a time."""
     from nbgrader.utils import parse_utc
+    folder = Path(folder)
+    if folder.is_symlink() or folder.parent.is_symlink():
+        return None
     try:
-        handle = os.open(Path(folder) / TIMESTAMP, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(folder / TIMESTAMP, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
-    with open(handle, "rb") as reading:
-        text = reading.read(200).decode("utf-8", errors="replace").strip()
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        text = handle.read(200).decode("utf-8", errors="replace").strip()
     try:
         return parse_utc(text)
     except (ValueError, OverflowError):

@@ -12,34 +12,39 @@ import psutil
 
 from . import unit
 from .assignment import nbgrader_env
-from .intake import inspect
+from .intake import inspect, take_in
 from .outcome import Outcome, outcome_from
+from .sandbox import autograde_preprocessors
 
-SANDBOX_CONFIG = """
-# Added by the grader: every student kernel runs in a sandbox (utils/engine/sandbox.py).
-from utils.engine.sandbox import sandboxed_autograde_preprocessors
-c.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
+UNIT_CONFIG = """
+# Added by the grader: how this unit runs student notebooks (utils/engine/sandbox.py).
+c.Autograde.autograde_preprocessors = {preprocessors!r}
 """
 
 
 def make_unit_course(assignment, student, folder, scratch, settings, sandbox=True):
     """A scratch course for one submission: config, gradebook, helper files, the instructor's
-    declared checks, the job, and the submission."""
+    declared checks, the job, and the submission taken in (intake.take_in: no links, no special
+    files).
+
+    Returns (course, the lines take_in gave for what it left out of the submission).
+    """
     course = Path(tempfile.mkdtemp(prefix="unit-", dir=scratch))
     template = assignment.course
     config = (template / "nbgrader_config.py").read_text()
-    (course / "nbgrader_config.py").write_text(config + (SANDBOX_CONFIG if sandbox else ""))
+    # Whatever the course's own file says, units run student code as this run decided.
+    unit_config = UNIT_CONFIG.format(preprocessors=autograde_preprocessors(sandboxed=sandbox))
+    (course / "nbgrader_config.py").write_text(config + unit_config)
     shutil.copy(template / "gradebook.db", course)
     # Units get the helper files, never the instructor's notebooks.
     shutil.copytree(template / "source", course / "source", ignore=shutil.ignore_patterns("*.ipynb"))
     shutil.copytree(template / "referee", course / "referee")
-    shutil.copytree(folder, course / "submitted" / student / assignment.name,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    dropped = take_in(folder, course / "submitted" / student / assignment.name)
     job = {"assignment": assignment.name, "student": student, "points": assignment.cells,
            "cell_timeout": settings.cell_timeout, "submission_timeout": settings.submission_timeout,
            "limits": settings.sandbox_limits or {}, "sandbox": sandbox}
     (course / "unit.json").write_text(json.dumps(job))
-    return course
+    return course, dropped
 
 
 def kill_tree(pid):
@@ -87,21 +92,25 @@ def run_unit(course, timeout):
 
 
 def grade_submission(assignment, student, folder, scratch, settings, sandbox=True):
-    """Grade one submission: (Outcome, the unit's scratch course or None when nothing ran).
+    """Grade one submission: (Outcome, the unit's scratch course).
 
     folder: the submission (the notebooks and whatever else the student handed in); scratch: a
     folder for this run's scratch courses; settings: the course's grading settings.
     """
     started = time.monotonic()
+    unit_course, dropped = make_unit_course(assignment, student, folder, scratch, settings, sandbox)
+    # From here on only the copy taken in is read.
+    folder = unit_course / "submitted" / student / assignment.name
     status, message, flags = inspect(assignment, folder)
-    unit_course = None
+    flags = [f"left out of the submission: {line}" for line in dropped] + flags
     if status:
         outcome = Outcome(student, status, 0.0, sum(assignment.cells.values()),
                           assignment.zero(), flags, message)
     else:
-        unit_course = make_unit_course(assignment, student, folder, scratch, settings, sandbox)
         result, timed_out = run_unit(unit_course, settings.submission_timeout)
-        outcome = outcome_from(assignment, student, result, timed_out, flags, settings.submission_timeout)
+        notes = (result or {}).get("notes", [])
+        outcome = outcome_from(assignment, student, result, timed_out, flags + notes,
+                               settings.submission_timeout)
     outcome.sandboxed = sandbox
     outcome.seconds = round(time.monotonic() - started, 2)
     return outcome, unit_course

@@ -45,5 +45,6 @@ def load_settings(root):
             setattr(settings, name, type(getattr(settings, name))(grading[name]))
     limits = config.get("SandboxedKernelManager", {})
     settings.sandbox_limits = {name: limits[name] for name in
-                               ("memory_bytes", "cpu_seconds", "processes", "output_bytes") if name in limits}
+                               ("memory_bytes", "cpu_seconds", "processes", "output_bytes",
+                                "folder_bytes", "folder_files") if name in limits}
     return settings

@@ -220,7 +220,7 @@ def grade(course):
     config = load_config(course)
     log = _Collect()
     result = {"student": student, "error": None, "scores": {}, "cell_errors": {}, "log": [],
-              "flags": [], "lost": []}
+              "flags": [], "lost": [], "notes": []}
     result["error"] = autograde(course, config, assignment, student, log)
     graded = course / "autograded" / student / assignment
     notebooks = sorted(graded.glob("*.ipynb")) if graded.is_dir() else []
@@ -231,6 +231,8 @@ def grade(course):
             notebook = nbformat.read(path, as_version=4)
             result["cell_errors"].update(cell_errors(notebook, job["cell_timeout"]))
             lines.update(printed_lines(notebook))
+            # What the sandbox and the output caps noted (utils/engine/output_caps.py).
+            result["notes"] += notebook.metadata.get("grading_notes", [])
         verdicts = judge_notebooks(course, job, graded, started + job["submission_timeout"])
         final, replacements = dict(kernel_scores), {}
         for verdict in verdicts.values():
