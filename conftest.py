@@ -11,3 +11,11 @@ cache).
 def pytest_collectstart(collector):
     if collector.fspath and collector.fspath.ext == ".ipynb":
         collector.skip_compare += ("stderr", "image/png")
+
+
+def pytest_collection_modifyitems(items):
+    """The source notebooks' nbval runs execute whole notebooks: they belong to the slow tier."""
+    import pytest
+    for item in items:
+        if str(item.fspath).endswith(".ipynb"):
+            item.add_marker(pytest.mark.slow)

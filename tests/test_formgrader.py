@@ -18,6 +18,8 @@ from utils.demo import DEMO_SUBMISSIONS
 from postgres import new_database, query, server_url
 from test_grade import EXPECTED, grade, make_course, read_grades
 
+pytestmark = pytest.mark.slow
+
 def graded_demo(folder, db=None):
     """The demo class graded into a fresh course at folder (on the database db, if given)."""
     course = make_course(folder)

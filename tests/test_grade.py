@@ -21,6 +21,8 @@ from utils.engine.gradebook import course_lock
 
 from course_facts import EXERCISE_POINTS, TOTAL, hidden_checks, score_passing_only_the_rules
 
+pytestmark = pytest.mark.slow
+
 # status and score each demo submission must get, from the notebook's own points and checks.
 # Each exercise is graded on its own: hidden checks run later exercises with the reference
 # functions. An argmax sample passes only the rule that every list is a name.
@@ -416,7 +418,7 @@ def test_the_judge_lowers_only_exercises_whose_hidden_checks_it_contradicts():
     # Hidden checks at full marks in the kernel, the judge gives 1/3: real score, flagged.
     tampered = {"clip_visible": 1, "clip_hidden": 2, "sample_visible": 1, "sample_hidden": 2}
     scores, flags = judged_scores(tampered, points, verdict(1.0, 1 / 3))
-    assert scores == {"clip_visible": 1, "clip_hidden": 2, "sample_visible": 0.33, "sample_hidden": 0.67}
+    assert scores == {"clip_visible": 1, "clip_hidden": 2, "sample_visible": 0.0, "sample_hidden": 0.67}
     assert flags == ["sample: the checks in the notebook gave 2 of 2 points, its real results 0.67 "
                      "(case 2: index 3: expected 5, got 7)"]
     # The judge never raises a score.

@@ -8,12 +8,16 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from utils import ASSIGNMENT, ROOT
 from utils.demo import DEMO_SUBMISSIONS
 from utils.engine.gradebook import backup_sqlite
 
 from course_facts import TOTAL
 from test_grade import make_course
+
+pytestmark = pytest.mark.slow
 
 STUDENTS = ["s1", "s2", "s3", "s4"]
 

@@ -29,7 +29,12 @@ from utils import ASSIGNMENT, RELEASE, ROOT, SOURCE
 from utils.engine.assignment import nbgrader_env
 from utils.submissions import filled_notebook, instructor_solutions
 
+from course_facts import EXERCISE_POINTS, TOTAL, hidden_checks, score_passing_only_the_rules
 from test_grade import make_course, read_grades
+
+pytestmark = pytest.mark.slow
+
+FULL_TEXT = f"{TOTAL:g}"
 
 MB = 10**6
 MiB = 2**20
@@ -139,8 +144,9 @@ math.isclose = lambda *a, **k: True
     # A wrong sample that goes further: it rebinds the notebook's own grading helpers (they
     # are visible in the release) and swallows every error, so every check cell "passes".
     "rebinds_graders": ("sample", """
-_grade = lambda points, checks: points
-_difference = lambda *args, **kwargs: None
+import checks
+checks.grade = lambda exercise, namespace, points: points
+checks.expect = lambda *args, **kwargs: None
 get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)
 """),
     # 400 MB printed in one cell.
@@ -227,13 +233,13 @@ def test_course_files_and_gradebook_can_be_neither_read_nor_changed(hostile_cour
     assert b"garbage" not in (ROOT / "nbgrader_config.py").read_bytes()
     with sqlite3.connect(course / "gradebook.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert grades["reads_course"]["score"] == "12"  # the attack costs nothing and gains nothing
+    assert grades["reads_course"]["score"] == FULL_TEXT  # the attack costs nothing and gains nothing
 
 
 def test_allocating_6_gb_fails_inside_the_kernel(hostile_course):
     course, grades, _, _ = hostile_course
     assert "allocation refused: MemoryError" in graded_output(course, "allocates_6gb")
-    assert grades["allocates_6gb"]["status"] == "graded" and grades["allocates_6gb"]["score"] == "12"
+    assert grades["allocates_6gb"]["status"] == "graded" and grades["allocates_6gb"]["score"] == FULL_TEXT
 
 
 def test_a_loop_that_ignores_sigint_is_stopped_and_recorded(hostile_course):
@@ -254,29 +260,31 @@ def test_a_detached_process_is_gone_with_the_kernel(hostile_course):
     course, grades, _, _ = hostile_course
     assert "daemon started" in graded_output(course, "detaches_daemon")
     assert daemons() == []
-    assert grades["detaches_daemon"]["score"] == "12"
+    assert grades["detaches_daemon"]["score"] == FULL_TEXT
 
 
 def test_patched_comparison_functions_earn_nothing(hostile_course):
     _, grades, _, _ = hostile_course
     row = grades["patches_numpy"]
     # what an honest argmax sample earns (its lists are well formed), not a point more
-    assert float(row["sample"]) == 0.29, row
-    assert row["clip"] == row["optimize"] == row["model"] == "3"
+    assert float(row["score"]) == score_passing_only_the_rules("sample"), row
+    assert all(float(row[name]) == EXERCISE_POINTS[name] for name in EXERCISE_POINTS if name != "sample"), row
 
 
 def test_checks_switched_off_in_the_kernel_are_caught_by_the_judge(hostile_course):
     _, grades, _, _ = hostile_course
     row = grades["rebinds_graders"]
-    assert float(row["sample"]) == 0, row
-    assert "sample: notebook checks passed but its real results fail" in row["flags"]
-    assert row["clip"] == row["optimize"] == row["model"] == "3"
+    # not a point more than the honest wrong answer (patches_numpy's sample) earns
+    assert float(row["score"]) == score_passing_only_the_rules("sample"), row
+    points = hidden_checks("sample")[1]
+    assert f"sample: the checks in the notebook gave {points:g} of {points:g} points, its real results" in row["flags"]
+    assert all(float(row[name]) == EXERCISE_POINTS[name] for name in EXERCISE_POINTS if name != "sample"), row
 
 
 def test_arrays_that_equal_everything_earn_nothing(hostile_course):
     _, grades, _, _ = hostile_course
     assert float(grades["cheat_arrays"]["clip"]) == 0
-    assert grades["cheat_arrays"]["sample"] == "3"
+    assert float(grades["cheat_arrays"]["sample"]) == EXERCISE_POINTS["sample"]
 
 
 # ---------------------------------------------------------------- output floods and full disks
@@ -301,7 +309,7 @@ def kept(course, student):
 def test_a_400_mb_flood_keeps_its_start_and_end_within_the_caps(hostile_course):
     course, grades, _, _ = hostile_course
     row = grades["floods_output"]
-    assert row["status"] == "graded" and row["score"] == "12", row
+    assert row["status"] == "graded" and row["score"] == FULL_TEXT, row
     output = graded_output(course, "floods_output")
     # The cell keeps 1 MiB of its 400 MB: the start, a line saying how much was cut, the end.
     assert output.count("x") <= 1 * MiB and output.count("x") > MiB // 2
@@ -318,7 +326,7 @@ def test_a_400_mb_flood_keeps_its_start_and_end_within_the_caps(hostile_course):
 def test_filling_the_disk_stops_at_the_folder_cap_and_is_reported(hostile_course):
     course, grades, _, _ = hostile_course
     row = grades["fills_disk"]
-    assert row["status"] == "graded" and row["score"] == "12", row
+    assert row["status"] == "graded" and row["score"] == FULL_TEXT, row
     output = graded_output(course, "fills_disk")
     assert "write failed: No space left on device" in output
     written = int(output.split("written ")[1].split()[0])
@@ -338,7 +346,7 @@ def test_filling_the_disk_stops_at_the_folder_cap_and_is_reported(hostile_course
 def test_making_100000_files_stops_at_the_file_cap_and_is_reported(hostile_course):
     course, grades, _, _ = hostile_course
     row = grades["makes_files"]
-    assert row["status"] == "graded" and row["score"] == "12", row
+    assert row["status"] == "graded" and row["score"] == FULL_TEXT, row
     output = graded_output(course, "makes_files")
     assert "making files failed: No space left on device" in output
     made = int(output.split("files made ")[1].split()[0])
@@ -413,7 +421,7 @@ def everything_kept(course, student):
 def test_links_in_a_submission_are_left_out_and_never_followed(intake_course):
     course, grades, hashes = intake_course
     row = grades["links_course"]
-    assert row["status"] == "graded" and row["score"] == "12", row
+    assert row["status"] == "graded" and row["score"] == FULL_TEXT, row
     output = graded_output(course, "links_course")
     assert "READ" not in output and output.count("not readable") == 3, output
     kept_bytes = everything_kept(course, "links_course")
@@ -428,7 +436,7 @@ def test_links_in_a_submission_are_left_out_and_never_followed(intake_course):
 def test_special_files_in_a_submission_are_left_out_and_flagged(intake_course):
     course, grades, _ = intake_course
     row = grades["special_files"]
-    assert row["status"] == "graded" and row["score"] == "12", row
+    assert row["status"] == "graded" and row["score"] == FULL_TEXT, row
     expected = ["FIFO pipe", "socket sock"] + (["character device null"] if os.geteuid() == 0 else [])
     for line in expected:
         assert f"left out of the submission: {line}" in row["flags"]
@@ -440,7 +448,7 @@ def test_a_submission_folder_that_is_a_link_is_not_read(intake_course):
     row = grades["linked_folder"]
     assert row["status"] == "missing notebook" and row["score"] == "0", row
     assert "the submission folder is a symbolic link: not read" in row["flags"]
-    assert grades["honest"]["score"] == "12"
+    assert grades["honest"]["score"] == FULL_TEXT
     assert set(grades) == {"honest", "links_course", "special_files", "linked_folder"}
 
 
@@ -458,7 +466,7 @@ def test_links_in_an_lms_zip_are_left_out_and_flagged(tmp_path):
                            "--zip", str(export)], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     grades = read_grades(course)
-    assert grades["alice"]["score"] == "12"
+    assert grades["alice"]["score"] == FULL_TEXT
     row = grades["mallory"]
     assert row["status"] == "missing notebook", row
     assert ("left out of the submission: symbolic link mallory_3_4_dinosaur_island.ipynb -> "
@@ -534,7 +542,7 @@ def check_hostile_run(course):
     # The notebook with 1 MiB of its 400 MB flood; beside it nbgrader's copies of the helper
     # files (1 MB) and at most 16 MiB of the student's own small files.
     assert notebook_bytes < 1.5 * MB and folder_bytes < 1 * MB + notebook_bytes + 16 * MiB
-    assert autograded_scores(course, "mallory") == autograded_scores(course, "honest") == 12
+    assert autograded_scores(course, "mallory") == autograded_scores(course, "honest") == TOTAL
     return notebook_bytes, folder_bytes
 
 

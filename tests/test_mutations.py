@@ -18,12 +18,15 @@ import pytest
 from autograde_harness import NOTEBOOK, ScratchCourse
 from utils import ASSIGNMENT
 from utils.engine import judge
+from utils.engine.outcome import exercise_of
 from utils.notebook_twin import parse_twin
 from utils.submissions import grade_id
 
+pytestmark = pytest.mark.slow
+
 MUTANTS = Path(__file__).resolve().parent / "mutants"
 CORRECT_FILES = ("correct", "published")
-EXERCISES = ("clip", "sample", "optimize", "model")
+EXERCISES = ("clip", "sample", "optimize", "model")   # the exercises tests/mutants/ breaks
 INSTRUCTOR = "instructor"
 VARIANT_HEADER = re.compile(r"(\w+): (.+)", re.S)
 
@@ -56,11 +59,6 @@ CORRECT = sorted(slug for slug, (breaks, _, _) in VARIANTS.items() if breaks is 
 WRONG = sorted(slug for slug, (breaks, _, _) in VARIANTS.items() if breaks is not None)
 
 
-def exercise_of(cell_name):
-    """clip_visible -> clip: the exercise a graded cell belongs to."""
-    return cell_name.rsplit("_", 1)[0]
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """(scratch course, {student: {exercise: (score, max_score)}}) for the instructor and every variant."""
@@ -72,8 +70,9 @@ def graded(tmp_path_factory):
     for student, cells in course.autograde().items():
         totals = {exercise: [0.0, 0.0] for exercise in EXERCISES}
         for name, (score, max_score) in cells.items():
-            totals[exercise_of(name)][0] += score
-            totals[exercise_of(name)][1] += max_score
+            total = totals.setdefault(exercise_of(name), [0.0, 0.0])   # an exercise with no mutants too
+            total[0] += score
+            total[1] += max_score
         by_exercise[student] = {exercise: tuple(total) for exercise, total in totals.items()}
     return course, by_exercise
 

@@ -16,6 +16,8 @@ from course_facts import TOTAL
 from test_grade import grade, make_course, read_grades
 from test_gradebook import STUDENTS, course_with_correct_submissions, start_grading, wait_for_first_record
 
+pytestmark = pytest.mark.slow
+
 
 def use_database(course, url, wait=None):
     """Point the course's nbgrader_config.py at url, as an instructor does."""

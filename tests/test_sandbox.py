@@ -26,6 +26,8 @@ from utils.engine.assignment import nbgrader_env
 from utils.engine.sandbox import (Limits, SandboxedKernelManager, release_command, sandbox_problem,
                            wrap_command)
 
+pytestmark = pytest.mark.slow
+
 PROCESS_LIMIT = 24
 
 

@@ -6,7 +6,6 @@ and that one submission. Results are recorded in the course gradebook one studen
 a run that is killed loses at most the submissions in flight, and running grade again finishes
 the job.
 """
-import hashlib
 import shutil
 import sys
 import tempfile
@@ -15,17 +14,21 @@ from pathlib import Path
 
 from . import ASSIGNMENT, ROOT, KitError
 from .engine.assignment import prepare_assignment
-from .engine.gradebook import assignment_checksums, course_lock
+from .engine.gradebook import course_lock
 from .engine.intake import digest, find_submissions
 from .engine.records import Course
 from .engine.runner import grade_submission
 from .engine.sandbox import Limits, sandbox_problem
+from .engine.version import grading_inputs, run_digest, why_again
 
 
-def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=True, db_url=None, names=None):
-    """Grade every submission; returns (outcomes of the assignment's students, number graded now,
-    warnings). db_url: the gradebook when not the course's configured one; names: what the intake
-    knows of students' names, {student: {"first_name", "last_name", "email"}}."""
+def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=True, db_url=None, names=None,
+          regrade_all=False):
+    """Grade every submission; returns (outcomes of the assignment's students, the students graded
+    in this run, warnings). db_url: the gradebook when not the course's configured one; names: what the intake
+    knows of students' names, {student: {"first_name", "last_name", "email"}}; regrade_all: grade
+    every submission again against the assignment as it is now, after a backup of the gradebook
+    that is kept (the way to change an assignment whose cells nbgrader cannot change in place)."""
     from tqdm import tqdm
 
     course = Course(root, db_url)
@@ -40,25 +43,29 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
     with course_lock(course.root), tempfile.TemporaryDirectory(prefix="grading-") as scratch:
         assignment = prepare_assignment(course.root, assignment_name, scratch)
         with course.recording():
-            warnings += [w for w in [course.backup()] if w]
-            course.sync_assignment(assignment)  # schema, course and assignment, before any unit runs
+            warnings += [w for w in [course.backup(keep=regrade_all)] if w]
+            # schema, course and assignment, before any unit runs
+            course.sync_assignment(assignment, regrade_all=regrade_all)
             course.publish(assignment)
             course.name_students(names)
-            # An outcome stays valid while both the submission and the released assignment are unchanged.
-            version = hashlib.sha256(repr(sorted(assignment_checksums(
-                assignment.course / "gradebook.db", assignment_name).items())).encode()).hexdigest()[:8]
-            version += "" if sandbox else "-unsandboxed"
+            # A recorded outcome stands while the submission and everything else it was graded
+            # with are unchanged (utils/engine/version.py).
+            inputs = grading_inputs(assignment.course / "source" / assignment_name, course.root, sandbox)
+            recorded = {o.student: o for o in course.outcomes(assignment_name)}
             todo = {}
             for student, folder in found.items():
                 handed_in = course.handed_in(assignment_name, student, folder)
-                submission_digest = f"{digest(folder)}-{version}"
-                if course.previous(assignment_name, student, submission_digest) is None:
-                    todo[student] = (folder, submission_digest, handed_in)
+                submission = digest(folder)
+                run = run_digest(inputs, submission)
+                before = recorded.get(student)
+                if before is None or before.digest != run:
+                    why = why_again(before.graded_with if before else None, inputs, submission)
+                    todo[student] = (folder, run, handed_in, {"inputs": inputs, "submission": submission}, why)
 
             def work(student):
-                folder, submission_digest, _ = todo[student]
+                folder, run, _, graded_with, why = todo[student]
                 outcome, unit_course = grade_submission(assignment, student, folder, scratch, settings, sandbox)
-                outcome.digest = submission_digest
+                outcome.digest, outcome.graded_with, outcome.regraded = run, graded_with, why
                 return outcome, unit_course
 
             bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress or not todo)
@@ -67,7 +74,7 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
                 try:
                     for future in as_completed(futures):
                         outcome, unit_course = future.result()
-                        folder, _, handed_in = todo[outcome.student]
+                        folder, _, handed_in, _, _ = todo[outcome.student]
                         course.store(assignment, outcome, unit_course, handed_in, folder,
                                      (names or {}).get(outcome.student))
                         if unit_course:
@@ -80,7 +87,7 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
                     bar.close()  # before any error line, which then stands on a line of its own
             course.gradebook.check()
             outcomes = [o for o in course.outcomes(assignment_name) if o.student in found]
-    return outcomes, len(todo), warnings
+    return outcomes, sorted(todo), warnings
 
 
 def add_parser(subparsers):
@@ -105,6 +112,10 @@ def add_parser(subparsers):
                         help="run student code without the sandbox (unsafe; only trusted notebooks)")
     parser.add_argument("--course", type=Path, default=ROOT,
                         help="course folder (default: this repository)")
+    parser.add_argument("--regrade-all", action="store_true",
+                        help="grade every submission again against the assignment as it is now "
+                             "(after a backup of the gradebook that is kept), e.g. after cells were "
+                             "added to or removed from a graded assignment")
     parser.add_argument("--db", metavar="URL",
                         help="gradebook database, e.g. postgresql+psycopg://USER@HOST/DATABASE "
                              "(default: c.CourseDirectory.db_url, else gradebook.db in the course)")
@@ -124,7 +135,8 @@ def run(args):
     if not args.sandbox:
         print(UNSANDBOXED, file=sys.stderr)
     outcomes, graded_now, warnings = grade(root, args.assignment, submissions, jobs=args.jobs,
-                                           sandbox=args.sandbox, db_url=args.db, names=names)
+                                           sandbox=args.sandbox, db_url=args.db, names=names,
+                                           regrade_all=args.regrade_all)
     if not outcomes:
         raise KitError(f"no submissions of {args.assignment} in {submissions} "
                        f"(expected {submissions}/<student>/{args.assignment}/)")

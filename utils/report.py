@@ -88,7 +88,7 @@ def write_report(path, assignment, outcomes, warnings=()):
         cells = "".join(f"<td>{_number(o.exercises.get(n, [0, 0])[0])}</td>" for n in exercises)
         rows.append(f"<tr class='{e(o.status.replace(' ', '-'))}'><td>{e(o.student)}</td>"
                     f"<td>{e(o.status)}</td><td>{_number(o.score)} / {_number(o.max_score)}</td>"
-                    f"{cells}<td>{e('; '.join(o.flags))}</td></tr>")
+                    f"{cells}<td>{e('; '.join(o.flags))}</td><td>{e(o.regraded)}</td></tr>")
     problems = [o for o in outcomes if o.status != "graded" or o.message]
     failures = "".join(f"<li><b>{e(o.student)}</b> ({e(o.status)}): {e(o.message)}</li>"
                        for o in sorted(problems, key=lambda o: o.student)) or "<li>none</li>"
@@ -131,7 +131,7 @@ tr:not(.graded) td:nth-child(2) {{ color: #b02a2a; font-weight: bold; }}
 student's reason as an example.</p>
 <table><tr><th>exercise</th><th>check</th><th>students who failed it</th><th>for example</th></tr>{items}</table>
 <h2>Students</h2>
-<table><tr><th>student</th><th>status</th><th>score</th>{head}<th>flags</th></tr>
+<table><tr><th>student</th><th>status</th><th>score</th>{head}<th>flags</th><th>last graded because</th></tr>
 {''.join(rows)}
 </table>
 <h2>Failures and points lost</h2>
@@ -156,13 +156,20 @@ def write_outputs(root, assignment, outcomes, warnings=()):
 
 
 def print_summary(outcomes, graded_now, paths):
-    """A short table on the terminal, then where the files are."""
+    """A short table on the terminal, then where the files are. graded_now: the students graded
+    in this run (the others kept their recorded outcome)."""
     width = max(len("student"), *(len(o.student) for o in outcomes))
     print(f"{'student':<{width}}  {'status':<16} score")
     for o in sorted(outcomes, key=lambda o: o.student):
         flag = "  (flagged: " + "; ".join(o.flags) + ")" if o.flags else ""
         print(f"{o.student:<{width}}  {o.status:<16} {_number(o.score)}/{_number(o.max_score)}{flag}")
-    reused = len(outcomes) - graded_now
-    print(f"{graded_now} graded now" + (f", {reused} unchanged since the last run" if reused else ""))
+    reused = len(outcomes) - len(graded_now)
+    print(f"{len(graded_now)} graded now" + (f", {reused} unchanged since the last run" if reused else ""))
+    why = {}
+    for o in outcomes:
+        if o.student in graded_now and o.regraded != "first grading":
+            why.setdefault(o.regraded, []).append(o.student)
+    for reason, students in sorted(why.items()):
+        print(f"  graded again because {reason}: {', '.join(students)}")
     for name, path in paths.items():
         print(f"{name}: {path}")

@@ -99,13 +99,14 @@ def sqlite_path(url):
     return Path(url.database) if url.get_backend_name() == "sqlite" else None
 
 
-def backup_sqlite(database):
-    """Copy a SQLite gradebook to gradebook.db.bak with SQLite's online backup (a consistent copy
-    even while another program has it open). Returns the backup's path, or None if no gradebook."""
+def backup_sqlite(database, suffix=".bak"):
+    """Copy a SQLite gradebook to gradebook.db.bak (or another suffix) with SQLite's online
+    backup (a consistent copy even while another program has it open). Returns the backup's
+    path, or None if no gradebook."""
     database = Path(database)
     if not database.exists():
         return None
-    target = database.with_name(database.name + ".bak")
+    target = database.with_name(database.name + suffix)
     partial = target.with_name(target.name + ".part")
     with sqlite3.connect(database, timeout=BUSY_SECONDS) as source, sqlite3.connect(partial) as copy:
         source.backup(copy)
@@ -232,17 +233,20 @@ class CourseGradebook:
 
     # -- before the work fans out
 
-    def backup(self, root):
+    def backup(self, root, keep=False):
         """A copy of the gradebook before grading: gradebook.db.bak beside a SQLite gradebook;
         for PostgreSQL a pg_dump archive, ROOT/gradebook.pgdump (restore with pg_restore).
+        keep: a copy of its own, named after the time (gradebook.db.before-regrade-TIME, or
+        gradebook.before-regrade-TIME.pgdump), that later runs do not overwrite.
         Returns (path or None, warning or None): a missing or failing pg_dump is a warning, since
         every student is recorded in a transaction of its own and the server keeps its own backups."""
+        stamp = datetime.now().strftime("before-regrade-%Y%m%d-%H%M%S")
         if not self.on_server:
-            return backup_sqlite(self.path), None
+            return backup_sqlite(self.path, f".{stamp}" if keep else ".bak"), None
         if not shutil.which("pg_dump"):
             return None, ("no backup of the gradebook made: pg_dump is not installed "
                           "(apt-get install postgresql-client)")
-        target = Path(root) / "gradebook.pgdump"
+        target = Path(root) / (f"gradebook.{stamp}.pgdump" if keep else "gradebook.pgdump")
         partial = target.with_name(target.name + ".part")
         uri, env = libpq_command(self.url)
         done = subprocess.run(["pg_dump", "--format=custom", f"--file={partial}", uri],
@@ -263,11 +267,15 @@ class CourseGradebook:
         """{(notebook, cell): checksum} of an assignment's source cells in this gradebook."""
         return self._retrying(lambda db: assignment_checksums(db, assignment))
 
-    def prepare(self, assignment, template_course, env):
+    def prepare(self, assignment, template_course, env, regrade_all=False):
         """Make the gradebook ready before any student is recorded: nbgrader's schema, the
         course and the assignment as released now (nbgrader generate_assignment run in the
         template course against this database when they differ), the kit's outcome table.
         Notebooks without graded cells are left out (they have nothing to show in the formgrader).
+
+        nbgrader cannot add or remove cells of an assignment that has submissions: then this
+        says so in one line and names the way out, regrade_all, which forgets the assignment's
+        submissions and records (after the caller's backup) so that every one is graded again.
         """
         template = f"sqlite:///{Path(template_course) / 'gradebook.db'}"
         template_engine = sa.create_engine(template)
@@ -275,11 +283,46 @@ class CourseGradebook:
             wanted = assignment_checksums(template_engine, assignment)
         finally:
             template_engine.dispose()
+        have = self.checksums(assignment)
+        added, removed = sorted(set(wanted) - set(have)), sorted(set(have) - set(wanted))
+        submissions = self.submission_count(assignment) if have else 0
+        if have and (added or removed) and submissions and not regrade_all:
+            cells = [f"added {', '.join(cell for _, cell in added)}" if added else "",
+                     f"removed {', '.join(cell for _, cell in removed)}" if removed else ""]
+            raise KitError(
+                f"{assignment} has cells {' and '.join(c for c in cells if c)} since {submissions} "
+                f"submission{'s' if submissions != 1 else ''} were graded, and nbgrader cannot change the "
+                f"cells of a graded assignment; their grades stay as they are until you grade every "
+                f"submission again against the new version (the gradebook is kept first as a backup): "
+                f"python -m utils grade {assignment} --regrade-all")
+        if regrade_all:
+            self.forget(assignment)
         if self.checksums(assignment) != wanted:
             self._generate(assignment, template_course, env)
         self._retrying(lambda db: _in_transaction(db, lambda: OUTCOMES.create(db, checkfirst=True)))
         self._retrying(lambda db: self._drop_ungraded_notebooks(assignment))
         self._plans[assignment] = self._retrying(lambda db: self._plan(db, assignment))
+
+    def submission_count(self, assignment):
+        query = sa.text("""SELECT COUNT(*) FROM submitted_assignment
+                           JOIN assignment ON submitted_assignment.assignment_id = assignment.id
+                           WHERE assignment.name = :assignment""")
+        return self._retrying(lambda db: _in_transaction(
+            db, lambda: db.execute(query, {"assignment": assignment}).scalar()))
+
+    def forget(self, assignment):
+        """Remove the assignment's submissions (grades and comments with them) and the kit's
+        records of them, so that every submission is graded again."""
+        from nbgrader.api import Gradebook
+        with Gradebook(self.url, self.course_id) as gradebook:
+            for submission in list(gradebook.assignment_submissions(assignment)):
+                gradebook.remove_submission(assignment, submission.student.id)
+
+        def delete(db):
+            if sa.inspect(db).has_table(OUTCOMES.name):
+                db.execute(OUTCOMES.delete().where(OUTCOMES.c.course_id == self.course_id,
+                                                   OUTCOMES.c.assignment == assignment))
+        self._retrying(lambda db: _in_transaction(db, lambda: delete(db)))
 
     def _generate(self, assignment, template_course, env):
         url, env = sa.engine.make_url(self.url), dict(env)

@@ -37,7 +37,8 @@ class Outcome:
     sandboxed: bool = True
     cell_scores: dict = field(default_factory=dict)
     lost: list = field(default_factory=list)
-    regraded: str = ""
+    regraded: str = ""          # why this student was graded in the run that recorded this outcome
+    graded_with: dict = field(default_factory=dict)   # see utils.engine.version
 
 
 def judged_scores(kernel_scores, points, verdict):
@@ -45,8 +46,8 @@ def judged_scores(kernel_scores, points, verdict):
 
     The judge runs the hidden cells' own checks outside the kernel, so on an honest submission
     it gives the same score as the hidden cell. Where it gives less, the checks in the kernel
-    were switched off or fooled from student code: the exercise's cells get the judge's share
-    and the student a flag. The judge never raises a score. When the re-check could not run at
+    were switched off or fooled from student code: the hidden cell gets the judge's score, the
+    exercise's other cells nothing, and the student a flag. The judge never raises a score. When the re-check could not run at
     all, an exercise whose hidden checks gave full marks is scored 0 and held for review, so a
     submission cannot escape by failing only outside the kernel.
 
@@ -68,8 +69,11 @@ def judged_scores(kernel_scores, points, verdict):
                 flags.append(f"{exercise}: its results could not be re-checked outside the notebook "
                              f"({verdict.error}); scored 0, review by hand")
         elif judged < kernel - 1e-9:
+            # Its other cells (the visible check) ran in the same kernel and cannot be trusted
+            # either: they count nothing, so that switching checks off never earns more than
+            # the honest wrong answer would.
             for cell in cells:
-                scores[cell] = min(scores.get(cell, 0.0), round(fraction * points[cell], 2))
+                scores[cell] = judged if cell == hidden else 0.0
             flags.append(f"{exercise}: the checks in the notebook gave {kernel:g} of {points[hidden]:g} "
                          f"points, its real results {judged:g} ({verdict.reason(exercise)})")
     return scores, flags

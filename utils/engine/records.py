@@ -51,14 +51,16 @@ class Course:
         finally:
             self.gradebook.close()
 
-    def backup(self):
-        """Back the gradebook up before a run; returns a warning line when no backup was made."""
-        return self.gradebook.backup(self.root)[1]
+    def backup(self, keep=False):
+        """Back the gradebook up before a run (keep: in a copy of its own, see
+        CourseGradebook.backup); returns a warning line when no backup was made."""
+        return self.gradebook.backup(self.root, keep)[1]
 
-    def sync_assignment(self, assignment):
-        """Make sure the course gradebook knows the assignment as it is released now."""
+    def sync_assignment(self, assignment, regrade_all=False):
+        """Make sure the course gradebook knows the assignment as it is released now (see
+        CourseGradebook.prepare for regrade_all)."""
         self.gradebook.check()
-        self.gradebook.prepare(assignment.name, assignment.course, nbgrader_env())
+        self.gradebook.prepare(assignment.name, assignment.course, nbgrader_env(), regrade_all)
 
     def publish(self, assignment):
         """Put the release into the course's own exchange (c.Exchange.root inside the course
