@@ -173,7 +173,10 @@ class Course:
                 handed_in = (unit_course / "submitted" / outcome.student / assignment.name / f"{name}.ipynb"
                              if unit_course else None)
                 if handed_in and handed_in.is_file():  # the student's cells as handed in, not run
-                    notebook.cells += nbformat.read(handed_in, as_version=4).cells
+                    try:
+                        notebook.cells += nbformat.read(handed_in, as_version=4).cells
+                    except Exception:  # not a readable notebook (that may be why it was not graded)
+                        pass
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, target)
             page = self.feedback / outcome.student / assignment.name / f"{name}.html"
