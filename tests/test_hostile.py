@@ -8,7 +8,6 @@ course files' hashes afterwards.
 """
 import csv
 import hashlib
-import json
 import os
 import shutil
 import socket
@@ -290,13 +289,21 @@ def test_arrays_that_equal_everything_earn_nothing(hostile_course):
 # ---------------------------------------------------------------- output floods and full disks
 
 def tree_bytes(folder):
-    """Bytes of every file under folder (links not followed) and the number of files."""
-    files = [path for path in folder.rglob("*") if path.is_file() and not path.is_symlink()]
+    """Bytes of every file under folder (links not followed) and the number of files, not counting
+    timestamp.txt, the hand-in time nbgrader keeps with every submission."""
+    files = [path for path in folder.rglob("*") if path.is_file() and not path.is_symlink()
+             and path.name != "timestamp.txt"]
     return sum(path.lstat().st_size for path in files), len(files)
 
 
-def ledger(course, student):
-    return json.loads((course / "autograded" / ".ledger" / ASSIGNMENT / f"{student}.json").read_text())
+def seconds(course, student):
+    """How long grading the student took, as recorded with the outcome in the gradebook."""
+    from utils.engine.records import Course
+    recorded = Course(course)
+    try:
+        return next(o.seconds for o in recorded.outcomes(ASSIGNMENT) if o.student == student)
+    finally:
+        recorded.gradebook.close()
 
 
 def kept(course, student):
@@ -320,7 +327,7 @@ def test_a_400_mb_flood_keeps_its_start_and_end_within_the_caps(hostile_course):
     assert autograded < 1.5 * MB and files == 1, autograded
     assert feedback < 2 * MB and names == [f"{ASSIGNMENT}.html"], feedback
     print(f"flood: autograded {autograded:,} B, feedback {feedback:,} B, "
-          f"{ledger(course, 'floods_output')['seconds']} s")
+          f"{seconds(course, 'floods_output')} s")
 
 
 def test_filling_the_disk_stops_at_the_folder_cap_and_is_reported(hostile_course):
@@ -340,7 +347,7 @@ def test_filling_the_disk_stops_at_the_folder_cap_and_is_reported(hostile_course
     assert files == 1 and autograded < 0.2 * MB, (autograded, files)
     assert names == [f"{ASSIGNMENT}.html"] and feedback < 1 * MB
     print(f"disk: wrote {written:,} B in the sandbox, autograded {autograded:,} B, "
-          f"feedback {feedback:,} B, {ledger(course, 'fills_disk')['seconds']} s")
+          f"feedback {feedback:,} B, {seconds(course, 'fills_disk')} s")
 
 
 def test_making_100000_files_stops_at_the_file_cap_and_is_reported(hostile_course):
@@ -355,7 +362,7 @@ def test_making_100000_files_stops_at_the_file_cap_and_is_reported(hostile_cours
     (autograded, files), _, names = kept(course, "makes_files")
     assert files == 1 and autograded < 0.2 * MB and names == [f"{ASSIGNMENT}.html"]
     print(f"files: made {made:,} in the sandbox, autograded {files} file(s) {autograded:,} B, "
-          f"{ledger(course, 'makes_files')['seconds']} s")
+          f"{seconds(course, 'makes_files')} s")
 
 
 def test_no_student_leaves_helper_files_or_data_in_the_course(hostile_course):
