@@ -172,7 +172,8 @@ class Course:
                 notebook = nbformat.v4.new_notebook(metadata=released.metadata, cells=[note_cell(note)])
                 handed_in = (unit_course / "submitted" / outcome.student / assignment.name / f"{name}.ipynb"
                              if unit_course else None)
-                if handed_in and handed_in.is_file():  # the student's cells as handed in, not run
+                # The student's cells as handed in, not run; an invalid notebook has none to read.
+                if handed_in and handed_in.is_file() and outcome.status != "invalid notebook":
                     notebook.cells += nbformat.read(handed_in, as_version=4).cells
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, target)
