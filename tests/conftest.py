@@ -30,6 +30,14 @@ def screenshots(pytestconfig):
     return pytestconfig.stash[SCREENSHOTS]
 
 
+@pytest.fixture(scope="session")
+def graded_demo_class(tmp_path_factory):
+    """The bundled demo class graded into a fresh course on SQLite, once per session: the
+    formgrader's HTTP tests and the instructor's browser tests read the same course."""
+    from test_formgrader import graded_demo
+    return graded_demo(tmp_path_factory.mktemp("demo-class"))
+
+
 def pytest_terminal_summary(terminalreporter, config):
     """Print the figures tests record as a "mutation score" property (see test_mutations.py)
     and the screenshots the browser tests saved."""

@@ -3,8 +3,9 @@
 The server runs as a subprocess on a free local port with a token and its own Jupyter config,
 runtime and settings folders, so the developer's own Jupyter set-up plays no part. The browser
 is /usr/bin/chromium (Playwright's own browser download is not used). LabPage does what a person
-does in a JupyterLab tab: open a notebook, run every cell from the Run menu, press Validate.
-Screenshots go to test_artefacts/browser/ and are listed at the end of the test session.
+does in a JupyterLab tab: open a notebook, run every cell from the Run menu, answer a cell's
+input box, press Validate; WatchedPage, its base, records what went wrong in any page (the
+formgrader's included). Screenshots go to test_artefacts/browser/ and are listed at the end of the test session.
 """
 import os
 import re
@@ -127,17 +128,17 @@ class Screenshots:
         self.folder.mkdir(parents=True)
         self.paths = []
 
-    def take(self, page, name):
-        """Save what page shows now (the viewport) as name.png; returns the path."""
+    def take(self, page, name, full_page=False):
+        """Save what page shows now (the viewport, or the whole page) as name.png; returns the path."""
         path = self.folder / f"{name}.png"
-        page.screenshot(path=str(path))
+        page.screenshot(path=str(path), full_page=full_page)
         self.paths.append(path)
         return path
 
 
-class LabPage:
-    """One JupyterLab tab showing one notebook, and the problems the page reported: console
-    errors and failed requests (`problems`, a list of one-line strings)."""
+class WatchedPage:
+    """A browser page and the problems it reported: console errors, script errors, failed
+    requests and error responses (`problems`, a list of one-line strings)."""
 
     def __init__(self, page):
         self.page = page
@@ -150,6 +151,10 @@ class LabPage:
             f"request failed: {request.method} {request.url} ({request.failure})"))
         page.on("response", lambda response: response.status >= 400 and self.problems.append(
             f"HTTP {response.status}: {response.request.method} {response.url}"))
+
+
+class LabPage(WatchedPage):
+    """One JupyterLab tab showing one notebook."""
 
     def open(self, url, cell_count):
         """Load url (a notebook in JupyterLab) and wait until it shows its cell_count cells and
@@ -193,18 +198,44 @@ class LabPage:
         self.page.keyboard.press("Escape")
         return headers, items
 
+    def run_state(self):
+        """{'prompts': the execution counts of the code cells, 'kernel': the kernel's status}
+        (see RUN_STATE)."""
+        return self.page.evaluate(RUN_STATE, NOTEBOOK)
+
     def run_all(self):
-        """Run every cell from the Run menu and wait until the kernel has finished with them
-        (every code cell numbered, or the run stopped at an error) and is idle again."""
+        """Run every cell from the Run menu and wait until the kernel has finished with them."""
         self.menu("Run", "Run All Cells")
+        self.wait_until_run()
+
+    def wait_until_run(self):
+        """Wait until the cells sent to the kernel have run (every one numbered, or the run
+        stopped at an error) and the kernel is idle again."""
+        self._wait(lambda: False)
+
+    def input_box(self, index):
+        """The input box that cell index opens under itself when its code calls input(), once
+        it is there (earlier cells may still be running); an AssertionError with what the cell
+        shows when the cells finished running without opening it."""
+        box = self.cells.nth(index).locator(".jp-Stdin-input")
+        if not self._wait(lambda: box.count() > 0):
+            shown = "".join(self.outputs(index).all_text_contents())
+            raise AssertionError(f"cell {index} ran without opening an input box; it shows:\n{shown}")
+        return box
+
+    def _wait(self, happened):
+        """Wait until happened() is true (returns True) or the cells sent to the kernel have run
+        and the kernel is idle (returns False)."""
         deadline = time.monotonic() + RUN_ALL_SECONDS
         while True:
-            state = self.page.evaluate(RUN_STATE, NOTEBOOK)
+            if happened():
+                return True
+            state = self.run_state()
             numbered = [prompt for prompt in state["prompts"] if re.fullmatch(r"\[\d+\]:", prompt)]
             if numbered and "[*]:" not in state["prompts"] and state["kernel"] == "idle":
-                return
+                return False
             if time.monotonic() > deadline:
-                raise AssertionError(f"Run All did not finish in {RUN_ALL_SECONDS} s: kernel "
+                raise AssertionError(f"the cells did not finish running in {RUN_ALL_SECONDS} s: kernel "
                                      f"{state['kernel']}, prompts {' '.join(state['prompts'])}")
             time.sleep(0.5)
 

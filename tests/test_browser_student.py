@@ -1,19 +1,22 @@
 """The student's day in JupyterLab, in a real browser.
 
 JupyterLab is started the way students start it (utils/student/lab.sh, with its Jupyter config, which
-copies release/dinosaur_island/ into the student's folder). The copy then gets two notebooks: the
-released one with the instructor's solutions written in, and the same with one exercise replaced
-by a wrong solution from tests/mutants/. Chromium runs every cell from the Run menu and presses nbgrader's Validate
-button, as a student would. What the checks must print is read from the source notebook's
-stored outputs, so the test follows the notebook when its text changes.
+copies release/dinosaur_island/ into the student's folder). The copy keeps the released notebook
+as it is and gets two more: the released one with the instructor's solutions written in, and the
+same with one exercise replaced by a wrong solution from tests/mutants/. Chromium runs every cell
+from the Run menu, answers the Shakespeare notebook's input box and presses nbgrader's Validate
+button, as a student would. What the checks must print and how long each training run is are
+read from the source notebooks' stored outputs, so the test follows the notebooks when they change.
 """
 import ast
+import inspect
 import re
 
 import nbformat
 import pytest
 from playwright.sync_api import expect
 
+import shakespeare_utils
 from jupyter_browser import JupyterLab, LabPage, VIEWPORT
 from test_mutations import VARIANTS
 from utils import ASSIGNMENT, RELEASE, ROOT, SOURCE
@@ -21,17 +24,27 @@ from utils.submissions import filled_notebook, grade_id, instructor_solutions
 
 pytestmark = pytest.mark.slow
 
-NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"                   # as released: nothing written yet
+SOLVED_NOTEBOOK = f"{ASSIGNMENT}_solved.ipynb"
+SHAKESPEARE = "shakespeare.ipynb"
 STUDENT_LAB = ROOT / "utils" / "student" / "lab.sh"
 WRONG_VARIANT = "sample_argmax"                     # tests/mutants/sample.py
 WRONG_NOTEBOOK = f"{ASSIGNMENT}_{WRONG_VARIANT}.ipynb"
+FIRST_LINE = "Now is the winter of our discontent"  # what the student types for Shakespeare
 # What the student set-up switches off: nbgrader's exchange and instructor tools.
 NBGRADER_TOOLS = ("Assignment List", "Course List", "Formgrader", "Create Assignment")
 NBGRADER_ROUTES = ("formgrader", "formgraders", "assignments", "courses")
 TEXT_PROGRESS_BAR = re.compile(r"\d+%\|")           # a piece of tqdm's text bar
+# The one line a training run ends with when nobody watches it (the stored outputs):
+# "training: 100%|██████████| 40/40 steps" gives the run's length, 40.
+STORED_RUN = re.compile(r"^\w+: 100%\|[^|\n]*\| (\d+)/\1 \w+", re.MULTILINE)
+TRAINING_CALLS = {"model", "fit"}                   # the dinosaur training loop, the LSTM's fit
+STDOUT = "application/vnd.jupyter.stdout"
+STDERR = "application/vnd.jupyter.stderr"
 
 SOURCE_NOTEBOOK = nbformat.read(SOURCE / ASSIGNMENT / NOTEBOOK, as_version=4)
 RELEASED_NOTEBOOK = nbformat.read(RELEASE / ASSIGNMENT / NOTEBOOK, as_version=4)
+SOURCE_SHAKESPEARE = nbformat.read(SOURCE / ASSIGNMENT / SHAKESPEARE, as_version=4)
 
 
 def visible_checks(notebook):
@@ -48,22 +61,63 @@ def visible_checks(notebook):
     return checks
 
 
-def calls_model(source):
-    """Whether a cell's code calls model(), the training loop (comments do not count)."""
+def calls(source, names):
+    """The calls in a cell's code (comments do not count) of a function named in names,
+    plain (model(...)) or from a module (su.fit(...))."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return False
-    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "model"
-               for node in ast.walk(tree))
+        return []
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) in names]
 
 
 def training_cells(notebook):
-    """Indices of the code cells that train the network: those that call model()."""
+    """Indices of the code cells that train a network: those that call model() or fit()."""
     cells = [index for index, cell in enumerate(notebook.cells)
-             if cell.cell_type == "code" and calls_model(cell.source)]
+             if cell.cell_type == "code" and calls(cell.source, TRAINING_CALLS)]
     assert cells, "the notebook has no training cell"
     return cells
+
+
+def run_length(cell):
+    """How many steps (or windows) a training cell's run counts, from its stored output."""
+    text = "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
+    runs = STORED_RUN.findall(text)
+    assert len(runs) == 1, f"expected one finished run in the stored output, found {runs}:\n{text[-500:]}"
+    return int(runs[0])
+
+
+def widget_bar_problems(lab_page, screenshots, notebook, name):
+    """What is wrong with the progress bars of notebook's training cells, as lab_page shows them
+    after they ran (an empty list when each cell shows one widget bar on top of its outputs,
+    finished at its run's length, and no text bar); a screenshot of each cell."""
+    wrong = []
+    for number, index in enumerate(training_cells(notebook), start=1):
+        total = run_length(notebook.cells[index])
+        lab_page.show(index)
+        widget_bars = lab_page.cells.nth(index).locator(".widget-hprogress, .widget-vprogress")
+        try:
+            expect(widget_bars).to_have_count(1, timeout=10_000)   # widgets render after idle
+        except AssertionError:
+            pass                                                 # reported below with the rest
+        screenshots.take(lab_page.page, f"{name}-{number}")
+        text_bars = [text for text in lab_page.outputs(index).all_text_contents() if TEXT_PROGRESS_BAR.search(text)]
+        if widget_bars.count() != 1 or text_bars:
+            wrong.append(f"cell {index}: {widget_bars.count()} widget bar(s) and {len(text_bars)} text bar(s)")
+            continue
+        top = lab_page.outputs(index).first
+        shown = " ".join(top.inner_text().split())
+        # tqdm marks its widget 'success' when it is closed with every unit counted.
+        if top.locator(".progress-bar-success").count() != 1 or f" {total}/{total} " not in f" {shown} ":
+            wrong.append(f"cell {index}: the first output is not a bar finished at {total}/{total}: {shown!r}")
+    return wrong
+
+
+def code_prompts(lab_page, notebook):
+    """{cell index: its execution count as shown ('[3]:', '[ ]:', ...)} of notebook's code cells."""
+    code = [index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    return dict(zip(code, lab_page.run_state()["prompts"], strict=True))
 
 
 def plot_cells(notebook):
@@ -80,7 +134,7 @@ def cell_index(notebook, name):
 
 def printed(lab_page, index):
     """What cell index printed to stdout, as the page shows it."""
-    return "".join(lab_page.outputs(index, "application/vnd.jupyter.stdout").all_text_contents())
+    return "".join(lab_page.outputs(index, STDOUT).all_text_contents())
 
 
 @pytest.fixture(scope="module")
@@ -93,9 +147,10 @@ def student_lab(tmp_path_factory):
         folder = root / "work" / ASSIGNMENT
         released = sorted(path.name for path in (RELEASE / ASSIGNMENT).iterdir())
         assert sorted(path.name for path in folder.iterdir()) == released
+        assert nbformat.read(folder / NOTEBOOK, as_version=4) == RELEASED_NOTEBOOK
         assert len(RELEASED_NOTEBOOK.cells) == len(SOURCE_NOTEBOOK.cells), "release/ is out of date"
         solutions = instructor_solutions(SOURCE_NOTEBOOK)
-        nbformat.write(filled_notebook(RELEASED_NOTEBOOK, solutions), folder / NOTEBOOK)
+        nbformat.write(filled_notebook(RELEASED_NOTEBOOK, solutions), folder / SOLVED_NOTEBOOK)
         nbformat.write(filled_notebook(RELEASED_NOTEBOOK, {**solutions, **VARIANTS[WRONG_VARIANT][2]}),
                        folder / WRONG_NOTEBOOK)
         yield lab
@@ -106,11 +161,38 @@ def student(chromium, student_lab, screenshots):
     """A student's tab on the solved notebook after Run > Run All Cells."""
     context = chromium.new_context(viewport=VIEWPORT)
     page = LabPage(context.new_page())
-    page.open(student_lab.url(f"lab/tree/{NOTEBOOK}"), len(SOURCE_NOTEBOOK.cells))
+    page.open(student_lab.url(f"lab/tree/{SOLVED_NOTEBOOK}"), len(SOURCE_NOTEBOOK.cells))
     screenshots.take(page.page, "student-1-opened")
     page.run_all()
     yield page
     context.close()
+
+
+def test_a_check_run_before_its_exercise_is_written_says_so_in_one_line(chromium, student_lab, screenshots):
+    check = min(visible_checks(SOURCE_NOTEBOOK))
+    exercise = grade_id(SOURCE_NOTEBOOK.cells[check]).removesuffix("_visible")
+    context = chromium.new_context(viewport=VIEWPORT)
+    try:
+        page = LabPage(context.new_page())
+        # The notebook as released, in a workspace of its own; Run All stops at the first error.
+        page.open(student_lab.url(f"lab/workspaces/unfilled/tree/{NOTEBOOK}"), len(RELEASED_NOTEBOOK.cells))
+        page.run_all()
+        page.show(check)
+        screenshots.take(page.page, "student-0-not-written-yet")
+        shown = page.outputs(check).all_text_contents()
+        assert len(shown) == 1 and len(shown[0].strip().splitlines()) == 1, (
+            f"the {exercise} check did not answer in one line:\n{''.join(shown)}")
+        line = shown[0].strip()
+        assert line.startswith("Not written yet: ") and \
+            f"{exercise} is not written yet: fill in the cell above" in line, line
+        assert page.outputs(check, STDERR).count() == 1      # shown as an error, not printed
+        prompts = code_prompts(page, RELEASED_NOTEBOOK)
+        assert re.fullmatch(r"\[\d+\]:", prompts[check]), prompts[check]
+        after = [prompt for index, prompt in prompts.items() if index > check]
+        assert set(after) == {"[ ]:"}, f"Run All went on after the failed check: {after}"
+        assert page.problems == []
+    finally:
+        context.close()
 
 
 def test_every_visible_check_prints_its_success_line(student, screenshots):
@@ -124,21 +206,9 @@ def test_every_visible_check_prints_its_success_line(student, screenshots):
             f"{printed(student, index)}{''.join(errors)}")
 
 
-def test_each_training_cell_shows_one_progress_bar(student, screenshots):
-    found = {}
-    for number, index in enumerate(training_cells(RELEASED_NOTEBOOK), start=1):
-        student.show(index)
-        widget_bars = student.cells.nth(index).locator(".widget-hprogress, .widget-vprogress")
-        text_pieces = student.outputs(index, "application/vnd.jupyter.stderr").filter(has_text=TEXT_PROGRESS_BAR)
-        try:
-            expect(widget_bars).to_have_count(1, timeout=10_000)   # widgets render after idle
-        except AssertionError:
-            pass                                                 # reported below with the rest
-        screenshots.take(student.page, f"student-3-training-{number}")
-        found[index] = (widget_bars.count(), text_pieces.count())
-    wrong = {index: counts for index, counts in found.items() if counts != (1, 0)}
-    assert not wrong, "expected one widget progress bar per training cell, found: " + "; ".join(
-        f"cell {index}: {bars} widget bar(s) and {pieces} text-bar piece(s)" for index, (bars, pieces) in wrong.items())
+def test_each_training_cell_shows_one_live_progress_bar(student, screenshots):
+    wrong = widget_bar_problems(student, screenshots, SOURCE_NOTEBOOK, "student-3-training")
+    assert not wrong, "expected one widget progress bar per training cell: " + "; ".join(wrong)
 
 
 def test_the_loss_plot_is_drawn(student, screenshots):
@@ -189,7 +259,7 @@ def test_a_wrong_exercise_fails_its_check_and_validation(chromium, student_lab, 
         page.run_all()
         page.show(check)
         screenshots.take(page.page, "student-7-wrong-check")
-        error = "".join(page.outputs(check, "application/vnd.jupyter.stderr").all_text_contents())
+        error = "".join(page.outputs(check, STDERR).all_text_contents())
         lines = error.strip().splitlines()        # one line, not a traceback
         assert len(lines) == 1 and lines[0].startswith("Check failed: "), \
             f"the {broken} check did not fail in one line:\n{error}"
@@ -204,5 +274,39 @@ def test_a_wrong_exercise_fails_its_check_and_validation(chromium, student_lab, 
         assert any(source.startswith(first_line) for source in failed_sources), (
             f"the failure message does not show the {broken} check:\n{dialog.inner_text()}")
         assert reason in dialog.text_content(), f"the failure message does not say {reason!r}"
+    finally:
+        context.close()
+
+
+def test_shakespeare_completes_the_line_a_student_types_into_the_input_box(chromium, student_lab, screenshots):
+    (asking,) = [index for index, cell in enumerate(SOURCE_SHAKESPEARE.cells) if cell.cell_type == "code"
+                 and any(not call.args and not call.keywords for call in calls(cell.source, {"generate_output"}))]
+    n_chars = inspect.signature(shakespeare_utils.generate_output).parameters["n_chars"].default
+    context = chromium.new_context(viewport=VIEWPORT)
+    try:
+        page = LabPage(context.new_page())
+        page.open(student_lab.url(f"lab/workspaces/shakespeare/tree/{SHAKESPEARE}"), len(SOURCE_SHAKESPEARE.cells))
+        page.menu("Run", "Run All Cells")
+        box = page.input_box(asking)
+        box.press_sequentially(FIRST_LINE)
+        page.show(asking - 1)                   # with the instructions above the cell
+        screenshots.take(page.page, "shakespeare-1-typed")
+        box.press("Enter")
+        page.wait_until_run()
+        page.show(asking - 1)
+        screenshots.take(page.page, "shakespeare-2-poem")
+        shown = printed(page, asking)
+        assert "nowhere to type" not in shown, shown
+        # JupyterLab echoes the answer after the question; the poem is printed below it.
+        echo, found, poem = shown.partition(FIRST_LINE + "\n")
+        assert found and echo.startswith("Write the beginning of your poem"), shown
+        assert poem.startswith(FIRST_LINE.lower()), f"the poem does not start with the line typed:\n{poem}"
+        written = poem[len(FIRST_LINE):]
+        assert written.endswith("\n") and len(written) == n_chars + 1, (
+            f"expected {n_chars} characters after the line typed, got {len(written) - 1}:\n{written}")
+        assert re.search(r"[a-z]{2,}", written), f"the continuation has no word:\n{written}"
+        wrong = widget_bar_problems(page, screenshots, SOURCE_SHAKESPEARE, "shakespeare-3-training")
+        assert not wrong, "expected one widget progress bar for the extra epoch: " + "; ".join(wrong)
+        assert page.problems == []
     finally:
         context.close()

@@ -38,8 +38,8 @@ def postgres_url():
 
 
 @pytest.fixture(scope="module")
-def courses(tmp_path_factory, postgres_url):
-    return {"sqlite": graded_demo(tmp_path_factory.mktemp("sqlite")),
+def courses(graded_demo_class, tmp_path_factory, postgres_url):
+    return {"sqlite": graded_demo_class,
             "postgresql": graded_demo(tmp_path_factory.mktemp("postgresql"), postgres_url)}
 
 
