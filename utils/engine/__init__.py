@@ -1,12 +1,19 @@
 """The grading engine: everything that turns one submission into a verdict, and records it.
 
 - ``assignment``: the released assignment as grading needs it (made once per run).
-- ``intake``: finding submissions and checking them before anything runs.
-- ``runner``: one submission graded on its own (nbgrader in a scratch course, then the judge).
-- ``unit``: the nbgrader part of that, run in a process of its own.
-- ``sandbox``: the bubblewrap sandbox every student kernel and the judge's collector run in.
-- ``judge``: the re-check of a submission's functions outside the student's kernel.
-- ``outcome``: statuses and scores of one submission, and how the judge's verdict applies.
+- ``intake``: finding submissions, taking them in without links or special files, and checking
+  them before anything runs.
+- ``runner``: one submission graded on its own: a scratch course made for it, the unit run there.
+- ``unit``: nbgrader autograde, the judge, the settled scores and the feedback, in a process of
+  its own within the submission's time limit.
+- ``sandbox``: the bubblewrap sandbox every student kernel and the judge's collector run in;
+  ``capped_folder`` caps what a sandbox can write, ``output_caps`` what a notebook can print,
+  ``kernel_modules`` holds the one kit file a sandboxed kernel sees.
+- ``judge`` and ``collector``: the re-check of a submission outside the student's kernel, with
+  the checks the notebook's hidden cells declare (the assignment's checks.py).
+- ``outcome``: statuses and scores of one submission, how the judge's verdict applies, and a
+  reason for every point lost.
+- ``version``: what a recorded grade depends on, and why a student is graded again.
 - ``records``: the course as grading writes it: submitted/, autograded/, feedback/, the course
   exchange, and each outcome recorded in the gradebook.
 - ``gradebook``: nbgrader's database (SQLite or PostgreSQL) with the kit's record of what was
