@@ -17,6 +17,7 @@ import pytest
 
 from utils import ASSIGNMENT, ROOT, SOURCE
 from utils.demo import DEMO_SUBMISSIONS, write_demo_submissions
+from utils.submissions import filled_notebook, instructor_solutions
 from utils.engine.gradebook import course_lock
 
 from course_facts import EXERCISE_POINTS, TOTAL, hidden_checks, score_passing_only_the_rules
@@ -428,3 +429,49 @@ def test_the_judge_lowers_only_exercises_whose_hidden_checks_it_contradicts():
     scores, flags = judged_scores(tampered, points, verdict(0.0, 0.0, error="timed out"))
     assert sum(scores.values()) == 0 and len(flags) == 2 and all("review by hand" in f for f in flags)
     assert judged_scores(honest, points, verdict(0.0, 0.0, error="timed out"))[0]["sample_hidden"] == 0.67
+
+
+def test_every_lost_point_has_a_reason_in_grades_csv_and_the_report(graded_course):
+    course, _ = graded_course
+    report = html.unescape((course / "report.html").read_text())
+    for student, row in read_grades(course).items():
+        if row["status"] not in ("graded", "timed out"):
+            continue
+        lost = [name for name, points in EXERCISE_POINTS.items() if float(row[name]) < points]
+        for name in lost:
+            assert f"{name}_" in row["message"], (student, name, row["message"])
+        assert not lost or row["message"] in report, student
+
+
+def test_the_report_counts_the_checks_the_class_failed(graded_course):
+    course, _ = graded_course
+    grades = read_grades(course)
+    ran = sum(row["status"] in ("graded", "timed out") for row in grades.values())
+    failed_sample = sum(float(row["sample"]) < EXERCISE_POINTS["sample"] for row in grades.values()
+                        if row["status"] in ("graded", "timed out"))
+    report = html.unescape((course / "report.html").read_text())
+    table = report[report.index("Checks the class failed"):report.index("<h2>Students</h2>")]
+    rows = re.findall(r"<tr><td>(\w+)</td><td>([^<]+)</td><td>(\d+) of (\d+)</td>", table)
+    assert ("sample", "sample_hidden: 12 hidden units, seed 0", str(failed_sample), str(ran)) in rows
+    assert ("sample", "sample_visible: the cell", str(failed_sample), str(ran)) in rows
+    counts = [int(count) for exercise, _, count, _ in rows if exercise == "sample"]
+    assert counts == sorted(counts, reverse=True)      # the most failed first
+
+
+def test_models_written_as_students_published_them_get_full_marks_through_grade(tmp_path):
+    """A model() that strips without lower-casing and one that lower-cases again (the 2021 and
+    v3 notebooks), graded by the kit's own command."""
+    from test_mutations import VARIANTS
+
+    course = make_course(tmp_path)
+    release = nbformat.read(ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    solutions = instructor_solutions(nbformat.read(SOURCE / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4))
+    for slug in ("published_model_strip_only", "published_model_lower_strip"):
+        folder = course / "submitted" / slug / ASSIGNMENT
+        folder.mkdir(parents=True)
+        notebook = filled_notebook(release, {**solutions, **VARIANTS[slug][2]})
+        nbformat.write(notebook, folder / f"{ASSIGNMENT}.ipynb")
+    done = grade(course, "--jobs", "2")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {s: (r["status"], float(r["score"])) for s, r in read_grades(course).items()} == {
+        "published_model_strip_only": ("graded", FULL), "published_model_lower_strip": ("graded", FULL)}

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -81,16 +82,21 @@ def test_grading_waits_for_another_program_holding_the_gradebook(tmp_path):
     assert first.returncode == 0, first.stderr[-2000:]
     # s1 hands in again while, say, the formgrader holds a write lock for a few seconds.
     notebook = course / "submitted" / "s1" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    notebook.write_text(notebook.read_text().replace('"cells": [', '"cells": [', 1) + "\n")
+    notebook.write_text(notebook.read_text() + "\n")
     holder = sqlite3.connect(course / "gradebook.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     grader = start_grading(course)
     time.sleep(8)
+    assert grader.poll() is None, "the grader did not wait for the gradebook"
+    released = datetime.now(timezone.utc).replace(tzinfo=None)
     holder.execute("COMMIT")
     holder.close()
     out, err = grader.communicate(timeout=600)
     assert grader.returncode == 0, err[-2000:]
     assert "1 graded now, 3 unchanged" in out
+    with sqlite3.connect(course / "gradebook.db") as db:
+        recorded = db.execute("SELECT recorded_at FROM kit_outcome WHERE student = 's1'").fetchone()[0]
+    assert datetime.fromisoformat(recorded) >= released, (recorded, released)
 
 
 def test_backup_is_a_consistent_copy(tmp_path):

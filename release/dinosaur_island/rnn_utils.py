@@ -176,7 +176,13 @@ def _steps_with_bar(num_iterations):
 
 
 def plot_loss(losses):
-    """Plot the smoothed loss, one value per training step (skipped while nbgrader grades)."""
+    """Plot the smoothed loss, one value per training step (skipped while nbgrader grades).
+
+    losses: a list of floats, or None for a model() that kept none (a note, no plot)."""
+    if losses is None:
+        print("Nothing to plot: this model() keeps no losses (the notebook's own model() keeps "
+              "them in model.losses).")
+        return
     if os.environ.get("NBGRADER_EXECUTION"):
         print(f"(the plot of {len(losses)} losses is skipped while grading)")
         return
