@@ -63,20 +63,26 @@ def pass_rates(outcomes):
 
 
 def item_analysis(outcomes):
-    """{exercise: [(check, students who failed it, one of their reasons)]}, most failed first,
-    over the submissions that ran (graded or timed out)."""
+    """{exercise: [(check, students who failed it, one of their reasons)]} in notebook order, the
+    most failed check first, over the submissions that ran (graded or timed out)."""
     from .engine.outcome import exercise_of
 
-    failed = {}
+    failed = {name: {} for name in exercise_names(outcomes)}
     for o in outcomes:
         if o.status not in ("graded", "timed out"):
             continue
         for cell, check, why in {(cell, check, why) for cell, check, why in o.lost}:
-            item = failed.setdefault(exercise_of(cell), {}).setdefault(f"{cell}: {check}", [0, why])
+            label = cell if check == "the cell" else f"{cell}: {check}"
+            item = failed.setdefault(exercise_of(cell), {}).setdefault(label, [0, why])
             item[0] += 1
     return {exercise: sorted(((check, count, why) for check, (count, why) in items.items()),
                              key=lambda item: (-item[1], item[0]))
-            for exercise, items in failed.items()}
+            for exercise, items in failed.items() if items}
+
+
+def _reasons(outcome):
+    """The lines of why a student lost points or was not graded."""
+    return outcome.reasons or ([outcome.message] if outcome.message else [])
 
 
 def write_report(path, assignment, outcomes, warnings=()):
@@ -87,11 +93,13 @@ def write_report(path, assignment, outcomes, warnings=()):
     for o in sorted(outcomes, key=lambda o: o.student):
         cells = "".join(f"<td>{_number(o.exercises.get(n, [0, 0])[0])}</td>" for n in exercises)
         rows.append(f"<tr class='{e(o.status.replace(' ', '-'))}'><td>{e(o.student)}</td>"
-                    f"<td>{e(o.status)}</td><td>{_number(o.score)} / {_number(o.max_score)}</td>"
+                    f"<td>{e(o.status)}</td><td class='score'>{_number(o.score)} / {_number(o.max_score)}</td>"
                     f"{cells}<td>{e('; '.join(o.flags))}</td><td>{e(o.regraded)}</td></tr>")
-    problems = [o for o in outcomes if o.status != "graded" or o.message]
-    failures = "".join(f"<li><b>{e(o.student)}</b> ({e(o.status)}): {e(o.message)}</li>"
-                       for o in sorted(problems, key=lambda o: o.student)) or "<li>none</li>"
+    problems = [o for o in outcomes if o.status != "graded" or _reasons(o)]
+    failures = "".join(
+        f"<li><b>{e(o.student)}</b> ({e(o.status)})<ul>"
+        + "".join(f"<li>{e(line)}</li>" for line in _reasons(o)) + "</ul></li>"
+        for o in sorted(problems, key=lambda o: o.student)) or "<li>none</li>"
     flagged = "".join(f"<li><b>{e(o.student)}</b>: {e('; '.join(o.flags))}</li>"
                       for o in outcomes if o.flags) or "<li>none</li>"
     rates = "".join(f"<tr><td>{e(n)}</td><td>{r:.0%}</td></tr>" for n, r in pass_rates(outcomes).items())
@@ -113,8 +121,10 @@ def write_report(path, assignment, outcomes, warnings=()):
 body {{ font-family: sans-serif; margin: 2em; max-width: 70em; }}
 table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
 td, th {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }}
-tr.graded td:nth-child(2) {{ color: #2a7a2a; }}
-tr:not(.graded) td:nth-child(2) {{ color: #b02a2a; font-weight: bold; }}
+table.students tr.graded td:nth-child(2) {{ color: #2a7a2a; }}
+table.students tr:not(.graded) td:nth-child(2) {{ color: #b02a2a; font-weight: bold; }}
+td.score {{ white-space: nowrap; }}
+li li {{ margin: 0.15em 0; }}
 .warning {{ background: #fde2e2; border: 2px solid #b02a2a; padding: 0.6em; font-weight: bold; }}
 </style>
 </head>
@@ -131,12 +141,14 @@ tr:not(.graded) td:nth-child(2) {{ color: #b02a2a; font-weight: bold; }}
 student's reason as an example.</p>
 <table><tr><th>exercise</th><th>check</th><th>students who failed it</th><th>for example</th></tr>{items}</table>
 <h2>Students</h2>
-<table><tr><th>student</th><th>status</th><th>score</th>{head}<th>flags</th><th>last graded because</th></tr>
+<table class="students"><tr><th>student</th><th>status</th><th>score</th>{head}<th>flags</th><th>last graded because</th></tr>
 {''.join(rows)}
 </table>
 <h2>Failures and points lost</h2>
 <ul>{failures}</ul>
-<h2>Changed or deleted locked cells</h2>
+<h2>Flags to review</h2>
+<p>Changed or deleted locked cells, checks switched off in the kernel, caps a submission reached,
+entries left out when it was taken in.</p>
 <ul>{flagged}</ul>
 </body>
 </html>

@@ -37,6 +37,7 @@ class Outcome:
     sandboxed: bool = True
     cell_scores: dict = field(default_factory=dict)
     lost: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)   # the lines message joins
     regraded: str = ""          # why this student was graded in the run that recorded this outcome
     graded_with: dict = field(default_factory=dict)   # see utils.engine.version
 
@@ -144,4 +145,4 @@ def outcome_from(assignment, student, result, timed_out, flags, timeout):
     status = "timed out" if timeouts else "graded"
     score = round(sum(score for score, _ in exercises.values()), 2)
     return Outcome(student, status, score, max_score, exercises, flags + result.get("flags", []),
-                   "; ".join(reasons)[:2000], cell_scores=cell_scores, lost=lost)
+                   "; ".join(reasons)[:2000], cell_scores=cell_scores, lost=lost, reasons=reasons)
