@@ -9,7 +9,6 @@ the job.
 import shutil
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from . import ASSIGNMENT, ROOT, KitError
@@ -17,22 +16,26 @@ from .engine.assignment import prepare_assignment
 from .engine.gradebook import course_lock
 from .engine.intake import digest, find_submissions
 from .engine.records import Course
-from .engine.runner import grade_submission
+from .engine.cluster import graded, grading_cluster, worker_died
 from .engine.sandbox import Limits, sandbox_problem
+from .engine.task import assignment_bundle, failed, submission_bytes, too_large, unpack_answer
 from .engine.version import grading_inputs, run_digest, why_again
 
 
 def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=True, db_url=None, names=None,
-          regrade_all=False):
+          regrade_all=False, scheduler=None):
     """Grade every submission; returns (outcomes of the assignment's students, the students graded
     in this run, warnings). db_url: the gradebook when not the course's configured one; names: what the intake
     knows of students' names, {student: {"first_name", "last_name", "email"}}; regrade_all: grade
     every submission again against the assignment as it is now, after a backup of the gradebook
-    that is kept (the way to change an assignment whose cells nbgrader cannot change in place)."""
+    that is kept (the way to change an assignment whose cells nbgrader cannot change in place);
+    scheduler: the Dask scheduler whose workers grade (default: c.Grading.scheduler, else a
+    cluster of jobs worker processes on this machine, see utils/engine/cluster.py)."""
     from tqdm import tqdm
 
     course = Course(root, db_url)
     settings = course.settings
+    scheduler = scheduler or settings.scheduler
     if sandbox and sandbox_problem():
         raise KitError(f"cannot sandbox student code here: {sandbox_problem()}; to grade anyway "
                        "(only notebooks you trust) run again with --no-sandbox")
@@ -62,32 +65,45 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
                     why = why_again(before.graded_with if before else None, inputs, submission)
                     todo[student] = (folder, run, handed_in, {"inputs": inputs, "submission": submission}, why)
 
-            def work(student):
-                folder, run, _, graded_with, why = todo[student]
-                outcome, unit_course = grade_submission(assignment, student, folder, scratch, settings, sandbox)
-                outcome.digest, outcome.graded_with, outcome.regraded = run, graded_with, why
-                return outcome, unit_course
-
             bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress or not todo)
-            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-                futures = [pool.submit(work, student) for student in todo]
-                try:
-                    for future in as_completed(futures):
-                        outcome, unit_course = future.result()
-                        folder, _, handed_in, _, _ = todo[outcome.student]
-                        course.store(assignment, outcome, unit_course, handed_in, folder,
-                                     (names or {}).get(outcome.student))
-                        if unit_course:
-                            shutil.rmtree(unit_course, ignore_errors=True)
-                        bar.update()
-                except BaseException:  # e.g. the gradebook out of reach: start no more units
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    raise
-                finally:
-                    bar.close()  # before any error line, which then stands on a line of its own
+            try:
+                if todo:
+                    with grading_cluster(scheduler, jobs) as client:
+                        for student, outcome, unit_course in _graded(client, assignment, todo, scratch,
+                                                                      settings, sandbox):
+                            folder, run, handed_in, graded_with, why = todo[student]
+                            outcome.digest, outcome.graded_with, outcome.regraded = run, graded_with, why
+                            course.store(assignment, outcome, unit_course, handed_in, folder,
+                                         (names or {}).get(student))
+                            if unit_course:
+                                shutil.rmtree(unit_course, ignore_errors=True)
+                            bar.update()
+            finally:
+                bar.close()  # before any error line, which then stands on a line of its own
             course.gradebook.check()
             outcomes = [o for o in course.outcomes(assignment_name) if o.student in found]
     return outcomes, sorted(todo), warnings
+
+
+def _graded(client, assignment, todo, scratch, settings, sandbox):
+    """(student, Outcome, a folder laid out as the unit's course or None) for each student of
+    todo, as the cluster grades them."""
+    def work():
+        for student, (folder, run, *_) in todo.items():
+            submission = submission_bytes(folder)
+            if submission is None:
+                too_big.append(student)
+            else:
+                yield student, run, submission
+
+    too_big = []
+    for student, answer in graded(client, assignment_bundle(assignment), work(), settings, sandbox):
+        if isinstance(answer, dict):
+            yield student, *unpack_answer(answer, assignment, todo[student][0], scratch)
+        else:
+            yield student, failed(assignment, student, worker_died(answer)), None
+    for student in too_big:
+        yield student, too_large(assignment, student), None
 
 
 def add_parser(subparsers):
@@ -99,6 +115,7 @@ def add_parser(subparsers):
         epilog="examples:\n"
                "  python -m utils grade dinosaur_island\n"
                "  python -m utils grade dinosaur_island --submissions ~/Downloads/submitted --jobs 2\n"
+               "  python -m utils grade dinosaur_island --scheduler tcp://grader1.example.org:8786\n"
                "  python -m utils grade dinosaur_island --zip export1.zip export2.zip",
         formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     parser.add_argument("assignment", nargs="?", default=ASSIGNMENT)
@@ -107,7 +124,11 @@ def add_parser(subparsers):
                        help="folder laid out as DIR/<student>/<assignment>/ (default: submitted/)")
     where.add_argument("--zip", metavar="FILE", nargs="+", type=Path,
                        help="zip files exported by a learning-management system")
-    parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="submissions graded at once on this machine (default 1)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on the Dask cluster of this scheduler, e.g. tcp://HOST:8786 "
+                             "(default: c.Grading.scheduler, else this machine)")
     parser.add_argument("--no-sandbox", dest="sandbox", action="store_false",
                         help="run student code without the sandbox (unsafe; only trusted notebooks)")
     parser.add_argument("--course", type=Path, default=ROOT,
@@ -136,6 +157,7 @@ def run(args):
         print(UNSANDBOXED, file=sys.stderr)
     outcomes, graded_now, warnings = grade(root, args.assignment, submissions, jobs=args.jobs,
                                            sandbox=args.sandbox, db_url=args.db, names=names,
+                                           scheduler=args.scheduler,
                                            regrade_all=args.regrade_all)
     if not outcomes:
         raise KitError(f"no submissions of {args.assignment} in {submissions} "

@@ -6,6 +6,7 @@
     c.SandboxedKernelManager.memory_bytes = 2 * 2**30   # sandbox limits, see utils/sandbox.py
     c.CourseDirectory.db_url = "postgresql+psycopg://..."   # the gradebook (default: gradebook.db)
     c.Grading.gradebook_wait = 60       # seconds to wait for a gradebook that is busy or unreachable
+    c.Grading.scheduler = "tcp://HOST:8786"   # grade on this Dask cluster (default: this machine)
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ class Settings:
     db_url: str = ""              # nbgrader's c.CourseDirectory.db_url; "" means gradebook.db in the course
     gradebook_wait: int = 60
     exchange_root: str = ""       # nbgrader's c.Exchange.root, where released assignments go
+    scheduler: str = ""           # a Dask scheduler's address; "" grades on this machine
 
 
 def load_settings(root):
@@ -40,7 +42,7 @@ def load_settings(root):
     settings.cell_timeout = int(config.ExecutePreprocessor.get("timeout", settings.cell_timeout))
     settings.db_url = config.CourseDirectory.get("db_url", "")
     settings.exchange_root = config.get("Exchange", {}).get("root", "")
-    for name in ("submission_timeout", "zip_pattern", "gradebook_wait"):
+    for name in ("submission_timeout", "zip_pattern", "gradebook_wait", "scheduler"):
         if name in grading:
             setattr(settings, name, type(getattr(settings, name))(grading[name]))
     limits = config.get("SandboxedKernelManager", {})

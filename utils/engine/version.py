@@ -27,19 +27,24 @@ def folder_digests(folder):
             and not {"__pycache__", ".ipynb_checkpoints"} & set(path.relative_to(folder).parts)}
 
 
-def grading_inputs(source, course_root, sandbox):
-    """What every grade of this run depends on besides the submission: {"assignment": {file:
-    digest}, "kit": digest, "settings": digest, "sandbox": bool}. source: the assignment's source
-    folder as released for this run."""
+def kit_digest():
+    """A digest of the kit's grading code (utils/engine) as installed here."""
     kit = hashlib.sha256()
     for path in sorted(ENGINE.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".j2", ".json") and "__pycache__" not in path.parts:
             kit.update(str(path.relative_to(ENGINE)).encode() + b"\0" + path.read_bytes())
+    return kit.hexdigest()[:16]
+
+
+def grading_inputs(source, course_root, sandbox):
+    """What every grade of this run depends on besides the submission: {"assignment": {file:
+    digest}, "kit": digest, "settings": digest, "sandbox": bool}. source: the assignment's source
+    folder as released for this run."""
     settings = hashlib.sha256()
     for name in SETTINGS_FILES:
         path = Path(course_root) / name
         settings.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
-    return {"assignment": folder_digests(source), "kit": kit.hexdigest()[:16],
+    return {"assignment": folder_digests(source), "kit": kit_digest(),
             "settings": settings.hexdigest()[:16], "sandbox": bool(sandbox)}
 
 
