@@ -9,6 +9,7 @@ the job.
 import shutil
 import sys
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 from . import ASSIGNMENT, ROOT, KitError
@@ -65,21 +66,20 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
                     why = why_again(before.graded_with if before else None, inputs, submission)
                     todo[student] = (folder, run, handed_in, {"inputs": inputs, "submission": submission}, why)
 
-            bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress or not todo)
-            try:
-                if todo:
-                    with grading_cluster(scheduler, jobs) as client:
-                        for student, outcome, unit_course in _graded(client, assignment, todo, scratch,
-                                                                      settings, sandbox):
-                            folder, run, handed_in, graded_with, why = todo[student]
-                            outcome.digest, outcome.graded_with, outcome.regraded = run, graded_with, why
-                            course.store(assignment, outcome, unit_course, handed_in, folder,
-                                         (names or {}).get(student))
-                            if unit_course:
-                                shutil.rmtree(unit_course, ignore_errors=True)
-                            bar.update()
-            finally:
-                bar.close()  # before any error line, which then stands on a line of its own
+            with grading_cluster(scheduler, jobs) if todo else nullcontext() as client:
+                bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress or not todo)
+                try:
+                    for student, outcome, unit_course in _graded(client, assignment, todo, scratch,
+                                                                  settings, sandbox) if todo else ():
+                        folder, run, handed_in, graded_with, why = todo[student]
+                        outcome.digest, outcome.graded_with, outcome.regraded = run, graded_with, why
+                        course.store(assignment, outcome, unit_course, handed_in, folder,
+                                     (names or {}).get(student))
+                        if unit_course:
+                            shutil.rmtree(unit_course, ignore_errors=True)
+                        bar.update()
+                finally:
+                    bar.close()  # before any error line, which then stands on a line of its own
             course.gradebook.check()
             outcomes = [o for o in course.outcomes(assignment_name) if o.student in found]
     return outcomes, sorted(todo), warnings
