@@ -4,6 +4,9 @@
 - ``intake``: finding submissions, taking them in without links or special files, and checking
   them before anything runs.
 - ``runner``: one submission graded on its own: a scratch course made for it, the unit run there.
+- ``cluster`` and ``task``: where units run: a Dask cluster (a local one for ``--jobs``, or a
+  scheduler's), one task per submission, with what it needs and what it gives as bytes
+  (``transfer``).
 - ``unit``: nbgrader autograde, the judge, the settled scores and the feedback, in a process of
   its own within the submission's time limit.
 - ``sandbox``: the bubblewrap sandbox every student kernel and the judge's collector run in;
