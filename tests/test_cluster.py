@@ -176,3 +176,20 @@ def test_a_scheduler_out_of_reach_gives_one_line_and_exit_2(tmp_path):
         "error: cannot reach the Dask scheduler at tcp://127.0.0.1:9:")
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not (course / "grades.csv").exists()
+
+
+def test_a_submission_sent_to_a_worker_is_what_the_intake_takes_in_with_what_it_left_out(tmp_path):
+    from utils.engine.intake import take_in, take_in_archive
+    source = tmp_path / "source"
+    (source / "data").mkdir(parents=True)
+    (source / f"{ASSIGNMENT}.ipynb").write_text("{}")
+    (source / "data" / "notes.txt").write_text("mine")
+    (source / "leak").symlink_to("/etc/shadow")
+    os.mkfifo(source / "pipe")
+    unpack(take_in_archive(source, cap=1000), tmp_path / "sent", cap=1000)
+    on_worker = take_in(tmp_path / "sent", tmp_path / "worker")
+    here = take_in(source, tmp_path / "here")
+    assert on_worker == here == ["symbolic link leak -> /etc/shadow", "FIFO pipe"]
+    files = lambda root: sorted((str(p.relative_to(root)), p.is_file() and p.read_text()) for p in root.rglob("*"))
+    assert files(tmp_path / "worker") == files(tmp_path / "here")
+    assert take_in_archive(source, cap=5) is None

@@ -69,15 +69,17 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
             with grading_cluster(scheduler, jobs) if todo else nullcontext() as client:
                 bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress or not todo)
                 try:
-                    for student, outcome, unit_course in _graded(client, assignment, todo, scratch,
-                                                                  settings, sandbox) if todo else ():
-                        folder, run, handed_in, graded_with, why = todo[student]
-                        outcome.digest, outcome.graded_with, outcome.regraded = run, graded_with, why
-                        course.store(assignment, outcome, unit_course, handed_in, folder,
-                                     (names or {}).get(student))
-                        if unit_course:
-                            shutil.rmtree(unit_course, ignore_errors=True)
-                        bar.update()
+                    for batch in _graded(client, assignment, todo, scratch, settings, sandbox) if todo else ():
+                        results = []
+                        for student, outcome, unit_course in batch:
+                            folder, run, handed_in, graded_with, why = todo[student]
+                            outcome.digest, outcome.graded_with, outcome.regraded = run, graded_with, why
+                            results.append((outcome, unit_course, handed_in, folder, (names or {}).get(student)))
+                        course.store_many(assignment, results)
+                        for _, unit_course, *_ in results:
+                            if unit_course:
+                                shutil.rmtree(unit_course, ignore_errors=True)
+                        bar.update(len(results))
                 finally:
                     bar.close()  # before any error line, which then stands on a line of its own
             course.gradebook.check()
@@ -86,8 +88,8 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
 
 
 def _graded(client, assignment, todo, scratch, settings, sandbox):
-    """(student, Outcome, a folder laid out as the unit's course or None) for each student of
-    todo, as the cluster grades them."""
+    """Lists of (student, Outcome, a folder laid out as the unit's course or None) for the
+    students of todo, as the cluster grades them."""
     def work():
         for student, (folder, run, *_) in todo.items():
             submission = submission_bytes(folder)
@@ -97,13 +99,12 @@ def _graded(client, assignment, todo, scratch, settings, sandbox):
                 yield student, run, submission
 
     too_big = []
-    for student, answer in graded(client, assignment_bundle(assignment), work(), settings, sandbox):
-        if isinstance(answer, dict):
-            yield student, *unpack_answer(answer, assignment, todo[student][0], scratch)
-        else:
-            yield student, failed(assignment, student, worker_died(answer)), None
-    for student in too_big:
-        yield student, too_large(assignment, student), None
+    for answers in graded(client, assignment_bundle(assignment), work(), settings, sandbox):
+        yield [(student, *unpack_answer(answer, assignment, todo[student][0], scratch))
+               if isinstance(answer, dict) else (student, failed(assignment, student, worker_died(answer)), None)
+               for student, answer in answers]
+    if too_big:
+        yield [(student, too_large(assignment, student), None) for student in too_big]
 
 
 def add_parser(subparsers):

@@ -4,7 +4,7 @@ Without a scheduler address, grading starts a LocalCluster of N single-threaded 
 processes on this machine (``--jobs N``); with one (``--scheduler tcp://HOST:8786`` or
 ``c.Grading.scheduler``), it sends the same tasks (utils/engine/task.py) to that cluster's
 workers. The coordinator keeps a bounded number of tasks in flight, takes the answers as they
-come, and records each one before it sends more.
+come, and records those that came together in one transaction before it sends more.
 
 A worker process that dies mid-task (killed, out of memory, a machine lost) has its task sent
 to another worker by the scheduler; a submission whose task has brought down
@@ -21,6 +21,8 @@ CONNECT_SECONDS = 10
 # Tries a submission gets on workers that die under it, as the local cluster's scheduler counts.
 ALLOWED_FAILURES = 2
 IN_FLIGHT_PER_THREAD = 2
+MIN_IN_FLIGHT = 32
+IN_FLIGHT_BYTES = 1 * 2**30
 
 
 @contextmanager
@@ -63,11 +65,13 @@ def _daemonic():
 
 
 def graded(client, bundle, work, settings, sandbox):
-    """Grade the submissions of work on the cluster: yields (student, answer or exception) as
-    they finish. work: iterable of (student, the digest it is graded under, archive of the
-    submission), read as tasks are sent (a bounded number are in flight). An answer is the task's
-    dict (task.grade_task); the exception is distributed's KilledWorker for a submission that
-    brought down its workers every time it was tried.
+    """Grade the submissions of work on the cluster: yields lists of (student, answer or
+    exception), the tasks finished since the last list. work: iterable of (student, the digest it
+    is graded under, archive of the submission), read as tasks are sent: at most
+    max(MIN_IN_FLIGHT, IN_FLIGHT_PER_THREAD per worker thread) tasks and IN_FLIGHT_BYTES of
+    submissions are in flight. An answer is the task's dict (task.grade_task); the exception is
+    distributed's KilledWorker for a submission that brought down its workers every time it was
+    tried.
 
     Another exception on a worker (not the submission's doing: a worker set up wrongly, a full
     disk) stops the run: KitError naming the student and the error; what was recorded stays.
@@ -80,33 +84,34 @@ def graded(client, bundle, work, settings, sandbox):
     assignment = client.submit(_same, bundle, key=f"kit-assignment-{bundle['digest']}", pure=False)
     work = iter(work)
     futures = as_completed()
-    students = {}
+    sent = {}   # key: (student, bytes of its submission)
 
     def send_more():
-        window = IN_FLIGHT_PER_THREAD * max(1, sum(client.nthreads().values()))
-        while futures.count() < window:
+        window = max(MIN_IN_FLIGHT, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
+        while len(sent) < window and (not sent or sum(size for _, size in sent.values()) < IN_FLIGHT_BYTES):
             item = next(work, None)
             if item is None:
                 return
             student, run, submission = item
             future = client.submit(grade_task, assignment, student, submission, settings, sandbox,
                                    key=f"kit-grade-{student}-{run}", pure=False, retries=0)
-            students[future.key] = student
+            sent[future.key] = (student, len(submission))
             futures.add(future)
 
     send_more()
-    for future in futures:
-        student = students.pop(future.key)
-        if future.status == "error":
-            error = future.exception()
-            if not isinstance(error, KilledWorker):
-                raise KitError(f"grading {student} failed on a Dask worker: "
-                               f"{type(error).__name__}: {error}")
-            answer = error
-        else:
-            answer = future.result()
-        future.release()
-        yield student, answer
+    for batch in futures.batches():
+        finished = [future for future in batch if future.status != "error"]
+        answers = list(zip([sent[future.key][0] for future in finished], client.gather(finished)))
+        for future in batch:
+            student, _ = sent.pop(future.key)
+            if future.status == "error":
+                error = future.exception()
+                if not isinstance(error, KilledWorker):
+                    raise KitError(f"grading {student} failed on a Dask worker: "
+                                   f"{type(error).__name__}: {error}")
+                answers.append((student, error))
+            future.release()
+        yield answers
         send_more()
 
 

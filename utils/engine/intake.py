@@ -7,10 +7,12 @@ out, so that nothing outside the folder is read (a link to the gradebook or to /
 stays a name in the report).
 """
 import hashlib
+import io
 import json
 import os
 import shutil
 import stat
+import tarfile
 from pathlib import Path
 
 import nbformat
@@ -70,6 +72,40 @@ def take_in(source, target):
             with content() as reader, open(target / path, "xb") as writer:
                 shutil.copyfileobj(reader, writer)
     return dropped
+
+
+def take_in_archive(source, cap):
+    """The submission folder source as take_in copies it, as a tar archive (bytes) for a grading
+    worker: folders and regular files, and the lines of what was left out in an INTAKE_NOTE file
+    (take_in reports them again where the archive is unpacked). None when its files hold more
+    than cap bytes."""
+    buffer, dropped, total = io.BytesIO(), [], 0
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for path, info, content, left_out in _entries(source):
+            if path is None or left_out:
+                dropped.append(left_out)
+            elif stat.S_ISDIR(info.st_mode):
+                member = tarfile.TarInfo(path)
+                member.type, member.mode, member.mtime = tarfile.DIRTYPE, 0o755, info.st_mtime
+                archive.addfile(member)
+            elif path == INTAKE_NOTE:
+                with content() as reader:
+                    dropped += reader.read(64 * 1024).decode("utf-8", "replace").splitlines()
+            else:
+                with content() as reader:
+                    opened = os.fstat(reader.fileno())
+                    total += opened.st_size
+                    if total > cap:
+                        return None
+                    member = tarfile.TarInfo(path)
+                    member.size, member.mode, member.mtime = opened.st_size, 0o644, opened.st_mtime
+                    archive.addfile(member, reader)
+        if dropped:
+            note = "".join(f"{line}\n" for line in dropped).encode()
+            member = tarfile.TarInfo(INTAKE_NOTE)
+            member.size = len(note)
+            archive.addfile(member, io.BytesIO(note))
+    return buffer.getvalue()
 
 
 def digest(folder):

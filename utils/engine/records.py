@@ -111,7 +111,7 @@ class Course:
 
     def store(self, assignment, outcome, unit_course, timestamp=None, folder=None, names=None):
         """Record one outcome: autograded copy, feedback and the copy in submitted/, then the
-        student's grades and the outcome in the gradebook, in one transaction.
+        student's grades and the outcome in the gradebook, in one transaction (see store_many).
 
         unit_course: the scratch course the submission was graded in (None when nothing ran);
         timestamp: when it was handed in; folder: where it was taken from; names: what the
@@ -121,6 +121,17 @@ class Course:
         notebooks and the student's own small files, feedback/ the HTML only; never per-student
         copies of the helper files, data or weights, nor what student code wrote.
         """
+        self.store_many(assignment, [(outcome, unit_course, timestamp, folder, names)])
+
+    def store_many(self, assignment, results):
+        """Record several outcomes as store() does, their gradebook rows in one transaction.
+        results: [(outcome, unit_course, timestamp, folder, names)]. Files go first: a run stopped
+        before the transaction commits has recorded none of them, and grades them again."""
+        self.gradebook.record_many(assignment.name, [self._files(assignment, *result) for result in results])
+
+    def _files(self, assignment, outcome, unit_course, timestamp, folder, names):
+        """Write one outcome's files into the course; returns its gradebook record (the
+        arguments of CourseGradebook.record)."""
         handed_in = unit_course / "submitted" / outcome.student / assignment.name if unit_course else None
         for kind, target_root in (("autograded", self.autograded), ("feedback", self.feedback)):
             target = target_root / outcome.student / assignment.name
@@ -137,9 +148,9 @@ class Course:
             review = f"{outcome.status}: {outcome.message}" if outcome.message else outcome.status
             self._explain(assignment, outcome, unit_course)
         scores = outcome.cell_scores if outcome.status in ("graded", "timed out") else {}
-        self.gradebook.record(assignment.name, outcome.student, asdict(outcome), outcome.digest, scores,
-                              timestamp=timestamp, flagged=bool(outcome.flags) or review is not None,
-                              review=review, names=names)
+        return dict(student=outcome.student, document=asdict(outcome), digest=outcome.digest,
+                    cell_scores=scores, timestamp=timestamp, flagged=bool(outcome.flags) or review is not None,
+                    review=review, names=names)
 
     def _keep_submission(self, assignment, student, folder, timestamp):
         """A submission graded from outside the course goes into submitted/<student>/<assignment>/

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import KitError
 from .assignment import Assignment
-from .intake import INTAKE_NOTE, take_in
+from .intake import take_in, take_in_archive
 from .outcome import Outcome
 from .records import kept_files
 from .runner import grade_submission
@@ -49,13 +49,7 @@ def assignment_bundle(assignment):
 def submission_bytes(folder):
     """The submission in folder as the intake takes it in, as an archive; None when it is larger
     than SUBMISSION_BYTES."""
-    with tempfile.TemporaryDirectory(prefix="kit-pack-") as staging:
-        taken = Path(staging) / "submission"
-        dropped = take_in(folder, taken)
-        if dropped:
-            (taken / INTAKE_NOTE).write_text("".join(f"{line}\n" for line in dropped))
-        data, cut = pack(taken, cap=SUBMISSION_BYTES)
-    return None if cut else data
+    return take_in_archive(folder, SUBMISSION_BYTES)
 
 
 def failed(assignment, student, reason):
