@@ -478,3 +478,21 @@ def test_models_written_as_students_published_them_get_full_marks_through_grade(
     assert done.returncode == 0, done.stderr[-2000:]
     assert {s: (r["status"], float(r["score"])) for s, r in read_grades(course).items()} == {
         "published_model_strip_only": ("graded", FULL), "published_model_lower_strip": ("graded", FULL)}
+
+
+def test_where_grades_are_kept_or_run_is_no_reason_to_regrade_but_a_limit_is(tmp_path):
+    from utils.engine.version import settings_digest
+
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    shutil.copy(ROOT / "nbgrader_config.json", tmp_path)
+    config = tmp_path / "nbgrader_config.py"
+    before = settings_digest(tmp_path)
+    config.write_text(config.read_text() + "\n# a comment\n"
+                      'c.CourseDirectory.db_url = "postgresql+psycopg://grader@db/course"\n'
+                      'c.Grading.scheduler = "tcp://grader1:8786"\nc.Grading.gradebook_wait = 5\n')
+    assert settings_digest(tmp_path) == before
+    moved = tmp_path / "moved"
+    shutil.copytree(tmp_path, moved, ignore=shutil.ignore_patterns("moved"))
+    assert settings_digest(moved) == before   # the exchange's path follows the folder
+    config.write_text(config.read_text() + "c.ExecutePreprocessor.timeout = 20\n")
+    assert settings_digest(tmp_path) != before

@@ -12,6 +12,10 @@ from pathlib import Path
 
 ENGINE = Path(__file__).resolve().parent
 SETTINGS_FILES = ("nbgrader_config.py", "nbgrader_config.json")
+# Settings that say where grades are kept or where grading runs, not what a grade is: changing
+# them (moving the gradebook to PostgreSQL, grading on a cluster) regrades no one.
+WHERE_NOT_WHAT = {"CourseDirectory": {"db_url", "root"}, "Exchange": None,
+                  "Grading": {"scheduler", "gradebook_wait", "zip_pattern"}}
 
 
 def _digest(data):
@@ -40,12 +44,28 @@ def grading_inputs(source, course_root, sandbox):
     """What every grade of this run depends on besides the submission: {"assignment": {file:
     digest}, "kit": digest, "settings": digest, "sandbox": bool}. source: the assignment's source
     folder as released for this run."""
-    settings = hashlib.sha256()
-    for name in SETTINGS_FILES:
-        path = Path(course_root) / name
-        settings.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
     return {"assignment": folder_digests(source), "kit": kit_digest(),
-            "settings": settings.hexdigest()[:16], "sandbox": bool(sandbox)}
+            "settings": settings_digest(course_root), "sandbox": bool(sandbox)}
+
+
+def settings_digest(course_root):
+    """A digest of the course's nbgrader settings that can change a grade (all of
+    nbgrader_config.py and nbgrader_config.json as loaded, less WHERE_NOT_WHAT)."""
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+    values = {}
+    for name, loader in zip(SETTINGS_FILES, (PyFileConfigLoader, JSONFileConfigLoader)):
+        if not (Path(course_root) / name).is_file():
+            continue
+        config = loader(name, path=str(course_root)).load_config()
+        for section, options in config.items():
+            left_out = WHERE_NOT_WHAT.get(section, set())
+            if left_out is None:
+                continue
+            for option, value in options.items():
+                if option not in left_out:
+                    values[f"{name}:{section}.{option}"] = repr(value)
+    return _digest(json.dumps(values, sort_keys=True).encode())
 
 
 def run_digest(inputs, submission_digest):
