@@ -71,10 +71,15 @@ def unit_processes():
 
 
 def run_unit(course, timeout):
-    """Run utils.engine.unit for one scratch course; returns (result dict or None, timed_out)."""
+    """Run utils.engine.unit for one scratch course; returns (result dict or None, timed_out).
+
+    The result's stages (utils/engine/stages.py) get the unit's own start and finish: from
+    starting its process to its grading, and from the end of its grading to its result read.
+    """
     env = nbgrader_env()
     env.pop("PYTHONPATH", None)  # the student's kernel gets no path into the kit
     process = unit_processes().Process(target=unit.run_child, args=(course, env))
+    launched = time.monotonic()
     process.start()
     process.join(timeout)
     timed_out = process.is_alive()
@@ -88,7 +93,12 @@ def run_unit(course, timeout):
         tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []
         return {"error": tail[0] if tail else f"grader exited with {process.exitcode}",
                 "scores": {}, "cell_errors": {}, "log": []}, False
-    return json.loads(result_file.read_text()), False
+    result = json.loads(result_file.read_text())
+    if "began" in result:
+        result.setdefault("stages", {}).update({
+            "unit start": round(result["began"] - launched, 3),
+            "unit finish": round(time.monotonic() - result["ended"], 3)})
+    return result, False
 
 
 def grade_submission(assignment, student, folder, scratch, settings, sandbox=True):
@@ -99,10 +109,12 @@ def grade_submission(assignment, student, folder, scratch, settings, sandbox=Tru
     """
     started = time.monotonic()
     unit_course, dropped = make_unit_course(assignment, student, folder, scratch, settings, sandbox)
+    made = time.monotonic()
     # From here on only the copy taken in is read.
     folder = unit_course / "submitted" / student / assignment.name
     status, message, flags = inspect(assignment, folder)
     flags = [f"left out of the submission: {line}" for line in dropped] + flags
+    result = None
     if status:
         outcome = Outcome(student, status, 0.0, sum(assignment.cells.values()),
                           assignment.zero(), flags, message)
@@ -113,4 +125,5 @@ def grade_submission(assignment, student, folder, scratch, settings, sandbox=Tru
                                settings.submission_timeout)
     outcome.sandboxed = sandbox
     outcome.seconds = round(time.monotonic() - started, 2)
+    outcome.stages = {"scratch course": round(made - started, 3), **(result or {}).get("stages", {})}
     return outcome, unit_course

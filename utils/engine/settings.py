@@ -6,6 +6,8 @@
     c.SandboxedKernelManager.memory_bytes = 2 * 2**30   # sandbox limits, see utils/sandbox.py
     c.CourseDirectory.db_url = "postgresql+psycopg://..."   # the gradebook (default: gradebook.db)
     c.Grading.gradebook_wait = 60       # seconds to wait for a gradebook that is busy or unreachable
+    c.Grading.execute_ungraded = False  # run notebooks without graded cells too (read by the
+                                        # Execute preprocessor in utils/engine/sandbox.py)
 """
 from dataclasses import dataclass
 from pathlib import Path
