@@ -17,7 +17,7 @@ from .engine.assignment import prepare_assignment
 from .engine.gradebook import course_lock
 from .engine.intake import digest, find_submissions
 from .engine.records import Course
-from .engine.runner import grade_submission
+from .engine.runner import grade_submission, start_unit_server
 from .engine.sandbox import Limits, sandbox_problem
 from .engine.version import grading_inputs, run_digest, why_again
 
@@ -41,6 +41,8 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
     found = find_submissions(submissions, assignment_name)
     warnings = []
     with course_lock(course.root), tempfile.TemporaryDirectory(prefix="grading-") as scratch:
+        if found:
+            start_unit_server()
         assignment = prepare_assignment(course.root, assignment_name, scratch)
         with course.recording():
             warnings += [w for w in [course.backup(keep=regrade_all)] if w]
