@@ -87,3 +87,13 @@ def test_the_ungraded_notebook_is_run_when_the_course_asks(tmp_path):
     assert ran(autograded / f"{ASSIGNMENT}.ipynb") and ran(autograded / f"{UNGRADED}.ipynb")
     outcome, = outcomes(course)
     assert outcome["status"] == "graded" and outcome["score"] == outcome["max_score"]
+
+
+def test_new_gradebooks_get_the_schema_revision_the_alembic_command_gives():
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    from utils.engine.assignment import alembic_head, nbgrader_env
+    with _temp_alembic_ini("sqlite:////nonexistent/gradebook.db") as ini:
+        heads = subprocess.run(["alembic", "-c", ini, "heads"], capture_output=True, text=True,
+                               env=nbgrader_env(), check=True).stdout
+    assert alembic_head() == heads.split()[0]
