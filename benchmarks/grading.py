@@ -92,7 +92,7 @@ def floor_seconds(folder):
         notebook = nbformat.read(SOURCE / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
         client = NotebookClient(notebook, kernel_name="python3", timeout=60,
                                 resources={"metadata": {"path": str(folder)}})
-        with client.setup_kernel():
+        with client.setup_kernel(stderr=subprocess.DEVNULL):
             client.reset_execution_trackers()
             started = time.perf_counter()
             for index, cell in enumerate(notebook.cells):
