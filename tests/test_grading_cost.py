@@ -70,6 +70,14 @@ def test_the_ungraded_notebook_is_not_run_but_kept_with_its_feedback(graded):
     assert {o["score"] for o in outcomes(graded)} == {o["max_score"] for o in outcomes(graded)}
 
 
+def test_helper_files_and_weights_are_not_kept_per_student(graded):
+    helpers = {path.name for path in (SOURCE / ASSIGNMENT).iterdir() if path.suffix != ".ipynb"}
+    assert "shakespeare_weights.npz" in helpers
+    for kind in ("autograded", "feedback"):
+        kept = {path.name for path in (graded / kind).rglob("*") if path.is_file()}
+        assert not kept & helpers, f"{kind}/ holds {sorted(kept & helpers)}"
+
+
 def test_every_submission_records_its_stages_and_they_add_up_to_its_time(graded):
     for outcome in outcomes(graded):
         stages = outcome["stages"]

@@ -471,9 +471,10 @@ def _execute_classes():
                        f"({', '.join(NBGRADER_AUTOGRADE)}): the sandbox cannot be put in place")
 
     class CappedExecute(CappedOutputs, Execute):
-        """nbgrader's Execute keeping at most a few MB of each notebook's output, and leaving
-        a notebook without graded cells as it was handed in unless the course asks for it
-        (``c.Grading.execute_ungraded = True``): running it would earn no points. The time
+        """nbgrader's Execute keeping at most a few MB of each notebook's output. While
+        nbgrader grades (its resources name the notebook), a notebook without graded cells is
+        left as it was handed in unless the course asks for it (``c.Grading.execute_ungraded =
+        True``): running it would earn no points. The time
         its kernel takes to start and its cells to run count as stages of the submission
         (utils/engine/stages.py)."""
 
@@ -484,9 +485,11 @@ def _execute_classes():
             config=True)
 
         def preprocess(self, nb, resources=None, km=None):
-            if not has_graded_cells(nb) and not self.config.Grading.get("execute_ungraded", False):
+            grading = (resources or {}).get("nbgrader", {}).get("notebook")
+            asked = self.config.Grading.get("execute_ungraded", False)
+            if grading and not asked and not has_graded_cells(nb):
                 self.log.info("Not running %s: it has no graded cells (c.Grading.execute_ungraded)",
-                              (resources or {}).get("unique_key", "the notebook"))
+                              grading)
                 return nb, resources
             with stages.stage("cell execution", inner=("kernel start",)):
                 return super().preprocess(nb, resources, km)
