@@ -5,6 +5,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -105,3 +106,20 @@ def test_new_gradebooks_get_the_schema_revision_the_alembic_command_gives():
         heads = subprocess.run(["alembic", "-c", ini, "heads"], capture_output=True, text=True,
                                env=nbgrader_env(), check=True).stdout
     assert alembic_head() == heads.split()[0]
+
+
+def test_a_sandboxed_unit_links_the_helper_files_of_the_run_instead_of_copying_them(tmp_path):
+    from utils.engine.assignment import prepare_assignment
+    from utils.engine.runner import make_unit_course
+    from utils.engine.settings import load_settings
+
+    course = course_with_both_notebooks(tmp_path / "course")
+    assignment = prepare_assignment(course, ASSIGNMENT, tmp_path)
+    weights = Path("source") / ASSIGNMENT / "shakespeare_weights.npz"
+    handed_in = course / "submitted" / "student0" / ASSIGNMENT
+    units = {sandbox: make_unit_course(assignment, "student0", handed_in, tmp_path, load_settings(course),
+                                       sandbox)[0] for sandbox in (True, False)}
+    run_copy = (assignment.course / weights).stat()
+    assert (units[True] / weights).stat().st_ino == run_copy.st_ino and run_copy.st_nlink == 2
+    assert (units[False] / weights).stat().st_ino != run_copy.st_ino
+    assert (units[False] / weights).read_bytes() == (units[True] / weights).read_bytes()

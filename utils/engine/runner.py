@@ -4,6 +4,7 @@ limit. Nothing here touches the instructor's course."""
 import json
 import multiprocessing
 import multiprocessing.forkserver
+import os
 import shutil
 import tempfile
 import time
@@ -40,8 +41,11 @@ def make_unit_course(assignment, student, folder, scratch, settings, sandbox=Tru
     unit_config = UNIT_CONFIG.format(preprocessors=autograde_preprocessors(sandboxed=sandbox))
     (course / "nbgrader_config.py").write_text(config + unit_config)
     shutil.copy(template / "gradebook.db", course)
-    # Units get the helper files, never the instructor's notebooks.
-    shutil.copytree(template / "source", course / "source", ignore=shutil.ignore_patterns("*.ipynb"))
+    # Units get the helper files, never the instructor's notebooks. Sandboxed, they are links to
+    # the run's one copy: only nbgrader and the judge read them there (each copies them where
+    # student code runs), and student code cannot reach this folder to change them.
+    shutil.copytree(template / "source", course / "source", ignore=shutil.ignore_patterns("*.ipynb"),
+                    copy_function=os.link if sandbox else shutil.copy2)
     shutil.copytree(template / "referee", course / "referee")
     dropped = take_in(folder, course / "submitted" / student / assignment.name)
     job = {"assignment": assignment.name, "student": student, "points": assignment.cells,
