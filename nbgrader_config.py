@@ -13,6 +13,9 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # costs seconds. The per-submission limit covers kernel start, all cells and the feedback.
 c.ExecutePreprocessor.timeout = 10
 c.Grading.submission_timeout = 60
+# A notebook without graded cells (the optional shakespeare.ipynb) earns no points: grading keeps
+# it in autograded/ with its feedback page but does not run it. True runs it for every student.
+c.Grading.execute_ungraded = False
 
 # The gradebook: gradebook.db in this folder unless set. For several graders or machines, a
 # PostgreSQL database (see the README):

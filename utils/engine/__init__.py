@@ -9,6 +9,8 @@
   (``transfer``).
 - ``unit``: nbgrader autograde, the judge, the settled scores and the feedback, in a process of
   its own within the submission's time limit.
+- ``warm``: what every unit would otherwise repeat, done once per run in the server units are
+  forked from; ``stages``: the seconds a submission spends in each stage of its grading.
 - ``sandbox``: the bubblewrap sandbox every student kernel and the judge's collector run in;
   ``capped_folder`` caps what a sandbox can write, ``output_caps`` what a notebook can print,
   ``kernel_modules`` holds the one kit file a sandboxed kernel sees.

@@ -1,8 +1,9 @@
 """The released assignment as grading needs it, released once per run into a scratch course."""
+import functools
 import json
+import logging
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,51 @@ c.CourseDirectory.db_url = "sqlite:///" + _os.path.join(_os.path.dirname(_os.pat
 """
 
 
+@functools.lru_cache(maxsize=None)
+def alembic_head():
+    """The newest revision of nbgrader's gradebook schema, which nbgrader writes into every new
+    gradebook. nbgrader's own get_alembic_version asks the alembic command for it (a new
+    process, seconds of imports); its migration scripts, read here, give the same answer."""
+    import nbgrader
+    from alembic.script import ScriptDirectory
+    return ScriptDirectory(str(Path(nbgrader.__file__).parent / "alembic")).get_current_head()
+
+
+def nbgrader_api(course, **settings):
+    """nbgrader's in-process API (the one its formgrader uses) on the course folder with its
+    nbgrader_config.py; settings: {section: {trait: value}} set over that file. Runs in this
+    process what would otherwise be an nbgrader command, which costs a Python start and
+    seconds of imports. Its log is kept out of the terminal (see run_nbgrader)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = alembic_head
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.merge(Config({"CourseDirectory": {"root": str(course)}, **settings}))
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    quiet = logging.getLogger(f"{__name__}.nbgrader")
+    quiet.propagate, quiet.level = False, logging.INFO
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+    api.log = quiet
+    return api
+
+
+def run_nbgrader(what, action, *args):
+    """Call action(*args) of an nbgrader_api; KitError '<what>: <nbgrader's last line>' when
+    it fails."""
+    result = action(*args)
+    if not result["success"]:
+        lines = (result.get("error") or "").strip().splitlines() or \
+            (result.get("log") or "").strip().splitlines() or ["(no output)"]
+        raise KitError(f"{what}: {lines[-1]}")
+    return result
+
+
 def release_in_scratch(root, assignment, course):
     """Copy root's source/<assignment>/ and nbgrader_config.py into the folder course and run
     nbgrader generate_assignment there: course/release/<assignment>/ and course/gradebook.db
@@ -50,12 +96,7 @@ def release_in_scratch(root, assignment, course):
                     ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     config = (Path(root) / "nbgrader_config.py").read_text()
     (course / "nbgrader_config.py").write_text(config + SCRATCH_GRADEBOOK)
-    done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-        cwd=course, capture_output=True, text=True, env=nbgrader_env())
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise KitError(f"nbgrader generate_assignment failed: {last}")
+    run_nbgrader("nbgrader generate_assignment failed", nbgrader_api(course).generate_assignment, assignment)
     return course / "release" / assignment
 
 

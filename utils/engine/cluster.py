@@ -16,6 +16,7 @@ import logging
 from contextlib import contextmanager
 
 from .. import KitError
+from .runner import start_unit_server
 
 CONNECT_SECONDS = 10
 # Tries a submission gets on workers that die under it, as the local cluster's scheduler counts.
@@ -52,6 +53,7 @@ def grading_cluster(scheduler=None, jobs=1):
             raise KitError(f"the Dask workers {', '.join(sorted(daemonic))} run as daemon processes, "
                            "which cannot start the processes a submission is graded in: start them "
                            "with DASK_DISTRIBUTED__WORKER__DAEMON=False")
+        client.run(start_unit_server)   # each worker's units fork from a warm server
         yield client
     finally:
         client.close()

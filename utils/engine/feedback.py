@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 from jinja2 import pass_context
+from jinja2.bccache import BytecodeCache
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
@@ -67,9 +68,34 @@ class _MathMLRenderer(IPythonRenderer):
         return _mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", "block")
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept in memory for every exporter of the process: nbgrader
+    makes a new exporter (and Jinja environment) for each submission, and compiling the
+    feedback page's templates again takes about half a second. A template is keyed by its name
+    and its source, so a changed template is compiled anew."""
+
+    def __init__(self):
+        self.kept = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.kept:   # the bucket drops it if the source changed since
+            bucket.bytecode_from_string(self.kept[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.kept[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 class FeedbackExporter(HTMLExporter):
     """HTMLExporter whose Markdown maths becomes MathML, with the summary filters the kit's
-    feedback template uses."""
+    feedback template uses; its templates are compiled once per process (COMPILED_TEMPLATES)."""
+
+    def _create_environment(self):
+        environment = super()._create_environment()
+        environment.bytecode_cache = COMPILED_TEMPLATES
+        return environment
 
     @pass_context
     def markdown2html(self, context, source):

@@ -14,7 +14,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -267,7 +266,7 @@ class CourseGradebook:
         """{(notebook, cell): checksum} of an assignment's source cells in this gradebook."""
         return self._retrying(lambda db: assignment_checksums(db, assignment))
 
-    def prepare(self, assignment, template_course, env, regrade_all=False):
+    def prepare(self, assignment, template_course, regrade_all=False):
         """Make the gradebook ready before any student is recorded: nbgrader's schema, the
         course and the assignment as released now (nbgrader generate_assignment run in the
         template course against this database when they differ), the kit's outcome table.
@@ -298,7 +297,7 @@ class CourseGradebook:
         if regrade_all:
             self.forget(assignment)
         if self.checksums(assignment) != wanted:
-            self._generate(assignment, template_course, env)
+            self._generate(assignment, template_course)
         self._retrying(lambda db: _in_transaction(db, lambda: OUTCOMES.create(db, checkfirst=True)))
         self._retrying(lambda db: self._drop_ungraded_notebooks(assignment))
         self._plans[assignment] = self._retrying(lambda db: self._plan(db, assignment))
@@ -324,20 +323,13 @@ class CourseGradebook:
                                                    OUTCOMES.c.assignment == assignment))
         self._retrying(lambda db: _in_transaction(db, lambda: delete(db)))
 
-    def _generate(self, assignment, template_course, env):
-        url, env = sa.engine.make_url(self.url), dict(env)
-        if url.password:  # to nbgrader through libpq's environment, not its command line
-            env["PGPASSWORD"] = url.password
-            url = url.set(password=None)
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-             f"--CourseDirectory.db_url={url.render_as_string(hide_password=False)}",
-             f"--CourseDirectory.course_id={self.course_id}",
-             f"--CourseDirectory.release_directory={Path(template_course) / 'resync'}"],
-            cwd=template_course, capture_output=True, text=True, env=env)
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise KitError(f"cannot put the assignment into the gradebook {_shown(self.url)}: {last}")
+    def _generate(self, assignment, template_course):
+        from .assignment import nbgrader_api, run_nbgrader
+        api = nbgrader_api(template_course, CourseDirectory={
+            "db_url": self.url, "course_id": self.course_id,
+            "release_directory": str(Path(template_course) / "resync")})
+        run_nbgrader(f"cannot put the assignment into the gradebook {_shown(self.url)}",
+                     api.generate_assignment, assignment)
 
     def _drop_ungraded_notebooks(self, assignment):
         from nbgrader.api import Gradebook

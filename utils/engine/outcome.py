@@ -40,6 +40,7 @@ class Outcome:
     reasons: list = field(default_factory=list)   # the lines message joins
     regraded: str = ""          # why this student was graded in the run that recorded this outcome
     graded_with: dict = field(default_factory=dict)   # see utils.engine.version
+    stages: dict = field(default_factory=dict)   # {stage: seconds}, see utils.engine.stages
 
 
 def judged_scores(kernel_scores, points, verdict):

@@ -6,8 +6,6 @@ import filecmp
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
@@ -15,8 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from .. import KitError
-from .assignment import nbgrader_env
+from .assignment import nbgrader_api, run_nbgrader
 from .feedback import failure_note, note_cell, write_failure_page
 from .gradebook import CourseGradebook, gradebook_url
 from .intake import SKIPPED, take_in
@@ -60,7 +57,7 @@ class Course:
         """Make sure the course gradebook knows the assignment as it is released now (see
         CourseGradebook.prepare for regrade_all)."""
         self.gradebook.check()
-        self.gradebook.prepare(assignment.name, assignment.course, nbgrader_env(), regrade_all)
+        self.gradebook.prepare(assignment.name, assignment.course, regrade_all)
 
     def publish(self, assignment):
         """Put the release into the course's own exchange (c.Exchange.root inside the course
@@ -76,13 +73,11 @@ class Course:
         if outbound.is_dir() and _same_files(release, outbound):
             return
         exchange.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "release_assignment", assignment.name, "--force",
-             f"--Exchange.root={exchange}", f"--CourseDirectory.course_id={self.settings.course_id}"],
-            cwd=assignment.course, capture_output=True, text=True, env=nbgrader_env())
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise KitError(f"cannot release {assignment.name} into the course exchange {exchange}: {last}")
+        api = nbgrader_api(assignment.course, Exchange={"root": str(exchange)},
+                           CourseDirectory={"course_id": self.settings.course_id},
+                           ExchangeReleaseAssignment={"force": True})
+        run_nbgrader(f"cannot release {assignment.name} into the course exchange {exchange}",
+                     api.release_assignment, assignment.name)
 
     def name_students(self, names):
         """Write the names the intake knows: {student: {"first_name", "last_name", "email"}}."""

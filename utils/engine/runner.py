@@ -3,6 +3,8 @@ nbgrader, the judge, the feedback) run there in a process of its own, with the s
 limit. Nothing here touches the instructor's course."""
 import json
 import multiprocessing
+import multiprocessing.forkserver
+import os
 import shutil
 import tempfile
 import time
@@ -19,6 +21,9 @@ from .sandbox import autograde_preprocessors
 UNIT_CONFIG = """
 # Added by the grader: how this unit runs student notebooks (utils/engine/sandbox.py).
 c.Autograde.autograde_preprocessors = {preprocessors!r}
+# The notebook is validated once after all of an exporter's preprocessors, not after each:
+# nbformat compiles its schema anew for every such check (about 70 ms each, 30 a submission).
+c.Exporter.optimistic_validation = True
 """
 
 
@@ -36,8 +41,11 @@ def make_unit_course(assignment, student, folder, scratch, settings, sandbox=Tru
     unit_config = UNIT_CONFIG.format(preprocessors=autograde_preprocessors(sandboxed=sandbox))
     (course / "nbgrader_config.py").write_text(config + unit_config)
     shutil.copy(template / "gradebook.db", course)
-    # Units get the helper files, never the instructor's notebooks.
-    shutil.copytree(template / "source", course / "source", ignore=shutil.ignore_patterns("*.ipynb"))
+    # Units get the helper files, never the instructor's notebooks. Sandboxed, they are links to
+    # the run's one copy: only nbgrader and the judge read them there (each copies them where
+    # student code runs), and student code cannot reach this folder to change them.
+    shutil.copytree(template / "source", course / "source", ignore=shutil.ignore_patterns("*.ipynb"),
+                    copy_function=os.link if sandbox else shutil.copy2)
     shutil.copytree(template / "referee", course / "referee")
     dropped = take_in(folder, course / "submitted" / student / assignment.name)
     job = {"assignment": assignment.name, "student": student, "points": assignment.cells,
@@ -64,17 +72,29 @@ def kill_tree(pid):
 
 def unit_processes():
     """Processes for units, forked from a server that has nbgrader imported already (about 2 s
-    saved per submission)."""
+    saved per submission) and what every unit needs made ready (utils.engine.warm)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["utils.engine.unit"])
+    context.set_forkserver_preload(["utils.engine.unit", "utils.engine.warm"])
     return context
 
 
+def start_unit_server():
+    """Start the server units are forked from now, without waiting for it: it makes itself
+    ready while the run does other work (releasing the assignment)."""
+    unit_processes()
+    multiprocessing.forkserver.ensure_running()
+
+
 def run_unit(course, timeout):
-    """Run utils.engine.unit for one scratch course; returns (result dict or None, timed_out)."""
+    """Run utils.engine.unit for one scratch course; returns (result dict or None, timed_out).
+
+    The result's stages (utils/engine/stages.py) get the unit's own start and finish: from
+    starting its process to its grading, and from the end of its grading to its result read.
+    """
     env = nbgrader_env()
     env.pop("PYTHONPATH", None)  # the student's kernel gets no path into the kit
     process = unit_processes().Process(target=unit.run_child, args=(course, env))
+    launched = time.monotonic()
     process.start()
     process.join(timeout)
     timed_out = process.is_alive()
@@ -88,7 +108,12 @@ def run_unit(course, timeout):
         tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []
         return {"error": tail[0] if tail else f"grader exited with {process.exitcode}",
                 "scores": {}, "cell_errors": {}, "log": []}, False
-    return json.loads(result_file.read_text()), False
+    result = json.loads(result_file.read_text())
+    if "began" in result:
+        result.setdefault("stages", {}).update({
+            "unit start": round(result["began"] - launched, 3),
+            "unit finish": round(time.monotonic() - result["ended"], 3)})
+    return result, False
 
 
 def grade_submission(assignment, student, folder, scratch, settings, sandbox=True):
@@ -99,10 +124,12 @@ def grade_submission(assignment, student, folder, scratch, settings, sandbox=Tru
     """
     started = time.monotonic()
     unit_course, dropped = make_unit_course(assignment, student, folder, scratch, settings, sandbox)
+    made = time.monotonic()
     # From here on only the copy taken in is read.
     folder = unit_course / "submitted" / student / assignment.name
     status, message, flags = inspect(assignment, folder)
     flags = [f"left out of the submission: {line}" for line in dropped] + flags
+    result = None
     if status:
         outcome = Outcome(student, status, 0.0, sum(assignment.cells.values()),
                           assignment.zero(), flags, message)
@@ -113,4 +140,5 @@ def grade_submission(assignment, student, folder, scratch, settings, sandbox=Tru
                                settings.submission_timeout)
     outcome.sandboxed = sandbox
     outcome.seconds = round(time.monotonic() - started, 2)
+    outcome.stages = {"scratch course": round(made - started, 3), **(result or {}).get("stages", {})}
     return outcome, unit_course

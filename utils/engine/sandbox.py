@@ -74,7 +74,7 @@ from jupyter_client.session import Session
 from traitlets import Bool, Float, Integer, default
 
 from .. import KitError
-from . import capped_folder
+from . import capped_folder, stages
 
 GiB = 2**30
 MiB = 2**20
@@ -471,13 +471,37 @@ def _execute_classes():
                        f"({', '.join(NBGRADER_AUTOGRADE)}): the sandbox cannot be put in place")
 
     class CappedExecute(CappedOutputs, Execute):
-        """nbgrader's Execute keeping at most a few MB of each notebook's output."""
+        """nbgrader's Execute keeping at most a few MB of each notebook's output. While
+        nbgrader grades (its resources name the notebook), a notebook without graded cells is
+        left as it was handed in unless the course asks for it (``c.Grading.execute_ungraded =
+        True``): running it would earn no points. The time
+        its kernel takes to start and its cells to run count as stages of the submission
+        (utils/engine/stages.py)."""
 
         # A kernel whose output connection was dropped (a message over the size limit), or
         # that was killed for ignoring an interrupt, never reports the end of its cell on
         # IOPub; waiting for it must not fail the whole submission.
         raise_on_iopub_timeout = Bool(False, help=Execute.raise_on_iopub_timeout.help).tag(
             config=True)
+
+        def preprocess(self, nb, resources=None, km=None):
+            grading = (resources or {}).get("nbgrader", {}).get("notebook")
+            asked = self.config.Grading.get("execute_ungraded", False)
+            if grading and not asked and not has_graded_cells(nb):
+                self.log.info("Not running %s: it has no graded cells (c.Grading.execute_ungraded)",
+                              grading)
+                return nb, resources
+            with stages.stage("cell execution", inner=("kernel start",)):
+                return super().preprocess(nb, resources, km)
+
+        # nbclient's setup_kernel calls the synchronous wrappers of the base class's methods.
+        def start_new_kernel(self, **kwargs):
+            with stages.stage("kernel start"):
+                return super().start_new_kernel(**kwargs)
+
+        def start_new_kernel_client(self):
+            with stages.stage("kernel start"):
+                return super().start_new_kernel_client()
 
     class SandboxedExecute(CappedExecute):
         """CappedExecute with sandboxed kernels.
@@ -512,6 +536,12 @@ def _execute_classes():
     for made in (CappedExecute, SandboxedExecute):
         made.__module__ = __name__
     return {"CappedExecute": CappedExecute, "SandboxedExecute": SandboxedExecute}
+
+
+def has_graded_cells(notebook):
+    """Whether any cell of the notebook is graded (nbgrader's grade flag, as autograde restored
+    it from the gradebook)."""
+    return any(cell.get("metadata", {}).get("nbgrader", {}).get("grade") for cell in notebook.cells)
 
 
 def _namespace_options():

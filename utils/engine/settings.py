@@ -7,6 +7,8 @@
     c.CourseDirectory.db_url = "postgresql+psycopg://..."   # the gradebook (default: gradebook.db)
     c.Grading.gradebook_wait = 60       # seconds to wait for a gradebook that is busy or unreachable
     c.Grading.scheduler = "tcp://HOST:8786"   # grade on this Dask cluster (default: this machine)
+    c.Grading.execute_ungraded = False  # run notebooks without graded cells too (read by the
+                                        # Execute preprocessor in utils/engine/sandbox.py)
 """
 from dataclasses import dataclass
 from pathlib import Path

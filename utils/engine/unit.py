@@ -26,7 +26,7 @@ from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config.loader import PyFileConfigLoader
 
-from . import judge
+from . import judge, stages
 from .outcome import TIME_LIMIT, judged_scores, lost_points
 from .sandbox import Limits, release_command, wrap_command
 from .feedback import feedback_config
@@ -221,19 +221,22 @@ def grade(course):
     log = _Collect()
     result = {"student": student, "error": None, "scores": {}, "cell_errors": {}, "log": [],
               "flags": [], "lost": [], "notes": []}
-    result["error"] = autograde(course, config, assignment, student, log)
+    with stages.stage("nbgrader bookkeeping", inner=("kernel start", "cell execution")):
+        result["error"] = autograde(course, config, assignment, student, log)
     graded = course / "autograded" / student / assignment
     notebooks = sorted(graded.glob("*.ipynb")) if graded.is_dir() else []
     if result["error"] is None and notebooks:
-        kernel_scores = scores(course, config, assignment, student)
-        lines = {}
-        for path in notebooks:
-            notebook = nbformat.read(path, as_version=4)
-            result["cell_errors"].update(cell_errors(notebook, job["cell_timeout"]))
-            lines.update(printed_lines(notebook))
-            # What the sandbox and the output caps noted (utils/engine/output_caps.py).
-            result["notes"] += notebook.metadata.get("grading_notes", [])
-        verdicts = judge_notebooks(course, job, graded, started + job["submission_timeout"])
+        with stages.stage("nbgrader bookkeeping"):
+            kernel_scores = scores(course, config, assignment, student)
+            lines = {}
+            for path in notebooks:
+                notebook = nbformat.read(path, as_version=4)
+                result["cell_errors"].update(cell_errors(notebook, job["cell_timeout"]))
+                lines.update(printed_lines(notebook))
+                # What the sandbox and the output caps noted (utils/engine/output_caps.py).
+                result["notes"] += notebook.metadata.get("grading_notes", [])
+        with stages.stage("judge"):
+            verdicts = judge_notebooks(course, job, graded, started + job["submission_timeout"])
         final, replacements = dict(kernel_scores), {}
         for verdict in verdicts.values():
             final, flags = judged_scores(final, job["points"], verdict)
@@ -247,13 +250,15 @@ def grade(course):
         result["judge"] = {name: {"error": v.error, "cell_errors": v.cell_errors}
                            for name, v in verdicts.items()}
         try:
-            set_scores(course, config, assignment, student, final)
-            feedback(course, config, assignment, student, replacements)
+            with stages.stage("feedback"):
+                set_scores(course, config, assignment, student, final)
+                feedback(course, config, assignment, student, replacements)
         except Exception as error:  # feedback is a courtesy; the grades stand without it
             result["log"].append(f"feedback not written: {error}")
     result["log"] += [line.strip().splitlines()[0] for line in log.lines if line.strip()]
     if result["error"] is not None:
         result["error"], result["failure"] = explain(result["error"], result["log"])
+    result["stages"] = stages.taken()
     return result
 
 
@@ -296,7 +301,10 @@ def run_child(course, env):
 
 def main(argv):
     course, = argv
+    began = time.monotonic()
     result = grade(course)
+    # The runner reads the unit's start and end from these (monotonic clock, shared on Linux).
+    result["began"], result["ended"] = began, time.monotonic()
     target = Path(course) / "result.json"
     target.with_suffix(".tmp").write_text(json.dumps(result, indent=1))
     os.replace(target.with_suffix(".tmp"), target)
