@@ -123,3 +123,17 @@ def test_a_sandboxed_unit_links_the_helper_files_of_the_run_instead_of_copying_t
     assert (units[True] / weights).stat().st_ino == run_copy.st_ino and run_copy.st_nlink == 2
     assert (units[False] / weights).stat().st_ino != run_copy.st_ino
     assert (units[False] / weights).read_bytes() == (units[True] / weights).read_bytes()
+
+
+def test_grading_processes_read_notebooks_without_jsonschemas_iri_parsers():
+    # Importing them costs 3 s per process (the grader, each worker, each unit server).
+    probe = ("import sys, utils.engine.unit, utils.grade, nbformat\n"
+             "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+             "nbformat.validate(nb)\n"
+             "bad = nbformat.v4.new_notebook(); bad.cells.append({'cell_type': 'code'})\n"
+             "try:\n    nbformat.validate(bad)\nexcept nbformat.ValidationError:\n    print('caught')\n"
+             "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is not None)\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(SOURCE / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["caught", "False"]
