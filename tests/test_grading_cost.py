@@ -66,7 +66,9 @@ def test_the_ungraded_notebook_is_not_run_but_kept_with_its_feedback(graded):
         handed_in = nbformat.read(graded / "submitted" / student / ASSIGNMENT / f"{UNGRADED}.ipynb", as_version=4)
         kept = nbformat.read(autograded / f"{UNGRADED}.ipynb", as_version=4)
         assert [c.source for c in kept.cells] == [c.source for c in handed_in.cells]
-        assert (graded / "feedback" / student / ASSIGNMENT / f"{UNGRADED}.html").is_file()
+        page = (graded / "feedback" / student / ASSIGNMENT / f"{UNGRADED}.html").read_text()
+        assert f"{UNGRADED}: not graded (this notebook has no points; it was not run while grading)" in page
+        assert "of 0 points" not in page
     assert {o["status"] for o in outcomes(graded)} == {"graded"}
     assert {o["score"] for o in outcomes(graded)} == {o["max_score"] for o in outcomes(graded)}
 
@@ -94,6 +96,8 @@ def test_the_ungraded_notebook_is_run_when_the_course_asks(tmp_path):
     grade(course)
     autograded = course / "autograded" / "student0" / ASSIGNMENT
     assert ran(autograded / f"{ASSIGNMENT}.ipynb") and ran(autograded / f"{UNGRADED}.ipynb")
+    page = (course / "feedback" / "student0" / ASSIGNMENT / f"{UNGRADED}.html").read_text()
+    assert f"{UNGRADED}: not graded (this notebook has no points)" in page
     outcome, = outcomes(course)
     assert outcome["status"] == "graded" and outcome["score"] == outcome["max_score"]
 
