@@ -70,6 +70,32 @@ def test_unpacking_refuses_links_paths_outside_and_too_much(tmp_path, member, wo
     assert not (tmp_path / "outside").exists()
 
 
+def test_an_answer_writes_only_into_its_students_autograded_and_feedback_folders(tmp_path):
+    from utils.engine.assignment import Assignment
+    from utils.engine.outcome import Outcome
+    from utils.engine.task import place_answer
+
+    assignment = Assignment(ASSIGNMENT, tmp_path, {}, {})
+    unit = tmp_path / "unit"
+    for kind in ("autograded", "feedback"):
+        (unit / kind / "ann" / ASSIGNMENT).mkdir(parents=True)
+        (unit / kind / "ann" / ASSIGNMENT / "page").write_text(kind)
+    course = tmp_path / "course"
+    (course / "autograded" / "ann" / ASSIGNMENT).mkdir(parents=True)
+    (course / "autograded" / "ann" / ASSIGNMENT / "old.ipynb").write_text("from an earlier grading")
+    answer = {"outcome": Outcome("ann", "graded", 1.0, 1.0, {}).__dict__, "files": pack(unit)[0]}
+    assert place_answer(answer, assignment, "ann", course).student == "ann"
+    assert sorted(str(p.relative_to(course)) for p in course.rglob("*") if p.is_file()) == \
+        [f"autograded/ann/{ASSIGNMENT}/page", f"feedback/ann/{ASSIGNMENT}/page"]
+    # An answer that would write anywhere else (or for another student) writes nothing.
+    (unit / "gradebook.db").write_text("overwritten")
+    with pytest.raises(KitError, match="outside"):
+        place_answer(dict(answer, files=pack(unit)[0]), assignment, "ann", course)
+    with pytest.raises(KitError, match="answered for ann where bob was asked"):
+        place_answer(answer, assignment, "bob", course)
+    assert not (course / "gradebook.db").exists() and not (course / "autograded" / "bob").exists()
+
+
 # -- real clusters
 
 @contextmanager

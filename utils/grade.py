@@ -6,7 +6,6 @@ and that one submission. Results are recorded in the course gradebook one studen
 a run that is killed loses at most the submissions in flight, and running grade again finishes
 the job.
 """
-import shutil
 import sys
 import tempfile
 from contextlib import nullcontext
@@ -19,7 +18,7 @@ from .engine.intake import digest, find_submissions
 from .engine.records import Course
 from .engine.cluster import graded, grading_cluster, worker_died
 from .engine.sandbox import Limits, sandbox_problem
-from .engine.task import assignment_bundle, failed, submission_bytes, too_large, unpack_answer
+from .engine.task import assignment_bundle, failed, place_answer, submission_bytes, too_large
 from .engine.version import grading_inputs, run_digest, why_again
 
 
@@ -69,16 +68,13 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
             with grading_cluster(scheduler, jobs) if todo else nullcontext() as client:
                 bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress or not todo)
                 try:
-                    for batch in _graded(client, assignment, todo, scratch, settings, sandbox) if todo else ():
+                    for batch in _graded(client, assignment, todo, course.root, settings, sandbox) if todo else ():
                         results = []
-                        for student, outcome, unit_course in batch:
+                        for student, outcome, placed in batch:
                             folder, run, handed_in, graded_with, why = todo[student]
                             outcome.digest, outcome.graded_with, outcome.regraded = run, graded_with, why
-                            results.append((outcome, unit_course, handed_in, folder, (names or {}).get(student)))
+                            results.append((outcome, None, handed_in, folder, (names or {}).get(student), placed))
                         course.store_many(assignment, results)
-                        for _, unit_course, *_ in results:
-                            if unit_course:
-                                shutil.rmtree(unit_course, ignore_errors=True)
                         bar.update(len(results))
                 finally:
                     bar.close()  # before any error line, which then stands on a line of its own
@@ -87,9 +83,10 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
     return outcomes, sorted(todo), warnings
 
 
-def _graded(client, assignment, todo, scratch, settings, sandbox):
-    """Lists of (student, Outcome, a folder laid out as the unit's course or None) for the
-    students of todo, as the cluster grades them."""
+def _graded(client, assignment, todo, root, settings, sandbox):
+    """Lists of (student, Outcome, whether its files are in the course) for the students of todo,
+    as the cluster grades them; the files of each answer are written into the course at root as
+    it comes in."""
     def work():
         for student, (folder, run, *_) in todo.items():
             submission = submission_bytes(folder)
@@ -100,11 +97,11 @@ def _graded(client, assignment, todo, scratch, settings, sandbox):
 
     too_big = []
     for answers in graded(client, assignment_bundle(assignment), work(), settings, sandbox):
-        yield [(student, *unpack_answer(answer, assignment, todo[student][0], scratch))
-               if isinstance(answer, dict) else (student, failed(assignment, student, worker_died(answer)), None)
+        yield [(student, place_answer(answer, assignment, student, root), True)
+               if isinstance(answer, dict) else (student, failed(assignment, student, worker_died(answer)), False)
                for student, answer in answers]
     if too_big:
-        yield [(student, too_large(assignment, student), None) for student in too_big]
+        yield [(student, too_large(assignment, student), False) for student in too_big]
 
 
 def add_parser(subparsers):

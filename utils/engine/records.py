@@ -120,13 +120,32 @@ class Course:
 
     def store_many(self, assignment, results):
         """Record several outcomes as store() does, their gradebook rows in one transaction.
-        results: [(outcome, unit_course, timestamp, folder, names)]. Files go first: a run stopped
-        before the transaction commits has recorded none of them, and grades them again."""
+        results: [(outcome, unit_course, timestamp, folder, names[, placed])], placed: the unit's
+        files are in the course already (a cluster worker's answer, see task.place_answer).
+        Files go first: a run stopped before the transaction commits has recorded none of them,
+        and grades them again."""
         self.gradebook.record_many(assignment.name, [self._files(assignment, *result) for result in results])
 
-    def _files(self, assignment, outcome, unit_course, timestamp, folder, names):
+    def _files(self, assignment, outcome, unit_course, timestamp, folder, names, placed=False):
         """Write one outcome's files into the course; returns its gradebook record (the
         arguments of CourseGradebook.record)."""
+        if not placed:
+            self._copy_back(assignment, outcome, unit_course)
+        if folder is not None:
+            self._keep_submission(assignment.name, outcome.student, folder, timestamp)
+        review = None
+        if outcome.status != "graded":
+            review = f"{outcome.status}: {outcome.message}" if outcome.message else outcome.status
+            handed_in = (unit_course or self.root) / "submitted" / outcome.student / assignment.name
+            self._explain(assignment, outcome, handed_in)
+        scores = outcome.cell_scores if outcome.status in ("graded", "timed out") else {}
+        return dict(student=outcome.student, document=asdict(outcome), digest=outcome.digest,
+                    cell_scores=scores, timestamp=timestamp, flagged=bool(outcome.flags) or review is not None,
+                    review=review, names=names)
+
+    def _copy_back(self, assignment, outcome, unit_course):
+        """Replace the student's autograded/ and feedback/ folders by what the unit made (see
+        store); without a unit course, only remove them."""
         handed_in = unit_course / "submitted" / outcome.student / assignment.name if unit_course else None
         for kind, target_root in (("autograded", self.autograded), ("feedback", self.feedback)):
             target = target_root / outcome.student / assignment.name
@@ -136,16 +155,6 @@ class Course:
             for relative in (kept_files(made, handed_in if kind == "autograded" else None) if made else []):
                 (target / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(made / relative, target / relative, follow_symlinks=False)
-        if folder is not None:
-            self._keep_submission(assignment.name, outcome.student, folder, timestamp)
-        review = None
-        if outcome.status != "graded":
-            review = f"{outcome.status}: {outcome.message}" if outcome.message else outcome.status
-            self._explain(assignment, outcome, unit_course)
-        scores = outcome.cell_scores if outcome.status in ("graded", "timed out") else {}
-        return dict(student=outcome.student, document=asdict(outcome), digest=outcome.digest,
-                    cell_scores=scores, timestamp=timestamp, flagged=bool(outcome.flags) or review is not None,
-                    review=review, names=names)
 
     def _keep_submission(self, assignment, student, folder, timestamp):
         """A submission graded from outside the course goes into submitted/<student>/<assignment>/
@@ -160,9 +169,10 @@ class Course:
             (own / TIMESTAMP).unlink(missing_ok=True)
             write_timestamp(own, timestamp)
 
-    def _explain(self, assignment, outcome, unit_course):
+    def _explain(self, assignment, outcome, handed_in):
         """For a submission that was not simply graded: a note on top of its autograded notebook
-        (for the instructor in the formgrader), and a feedback page that says why."""
+        (for the instructor in the formgrader), and a feedback page that says why. handed_in: the
+        submission as taken in (no links), whose cells the note's notebook shows."""
         graded_any = outcome.status == "timed out" and outcome.cell_scores
         if graded_any:
             note = (f"### Grading stopped: {outcome.status}\n\n{outcome.message}\n\n"
@@ -176,11 +186,10 @@ class Course:
                 notebook.cells.insert(0, note_cell(note))
             else:
                 notebook = nbformat.v4.new_notebook(metadata=released.metadata, cells=[note_cell(note)])
-                handed_in = (unit_course / "submitted" / outcome.student / assignment.name / f"{name}.ipynb"
-                             if unit_course else None)
-                if handed_in and handed_in.is_file():  # the student's cells as handed in, not run
+                cells = handed_in / f"{name}.ipynb"
+                if cells.is_file() and not cells.is_symlink():  # the student's cells as handed in, not run
                     try:
-                        notebook.cells += nbformat.read(handed_in, as_version=4).cells
+                        notebook.cells += nbformat.read(cells, as_version=4).cells
                     except Exception:  # not a readable notebook (that may be why it was not graded)
                         pass
             target.parent.mkdir(parents=True, exist_ok=True)

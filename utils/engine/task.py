@@ -11,8 +11,8 @@ a remote one. Everything crosses as bytes, so workers share no filesystem with t
   own small files and the feedback pages, the files records.kept_files keeps, within
   RESULT_BYTES.
 
-The coordinator unpacks the answer into a scratch folder laid out as the unit's course, so that
-records.Course.store records it as it records a unit run here.
+The coordinator writes the answer's files straight into the course (place_answer), then
+records.Course.store_many records the outcome as it records a unit run here.
 """
 import os
 import shutil
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import KitError
 from .assignment import Assignment
-from .intake import take_in, take_in_archive
+from .intake import take_in_archive
 from .outcome import Outcome
 from .records import kept_files
 from .runner import grade_submission
@@ -64,14 +64,18 @@ def too_large(assignment, student):
                                        "nothing was graded")
 
 
-def unpack_answer(answer, assignment, folder, scratch):
-    """(Outcome, a folder laid out as the unit's course) from a worker's answer. folder: the
-    submission as found here (taken in again for what records.Course.store reads of it)."""
+def place_answer(answer, assignment, student, root):
+    """The Outcome of a worker's answer for student, its files written straight into the course
+    at root: autograded/ and feedback/ of that student (what an earlier grading left there is
+    replaced), and nowhere else."""
     outcome = Outcome(**answer["outcome"])
-    course = Path(tempfile.mkdtemp(prefix="answer-", dir=scratch))
-    unpack(answer["files"], course, RESULT_BYTES)
-    take_in(folder, course / "submitted" / outcome.student / assignment.name)
-    return outcome, course
+    if outcome.student != student:
+        raise KitError(f"a grading worker answered for {outcome.student} where {student} was asked")
+    places = [f"{kind}/{student}/{assignment.name}" for kind in ("autograded", "feedback")]
+    for place in places:
+        shutil.rmtree(Path(root) / place, ignore_errors=True)
+    unpack(answer["files"], root, RESULT_BYTES, within=places)
+    return outcome
 
 
 # -- on a worker

@@ -39,19 +39,28 @@ def pack(root, paths=None, cap=None):
     return buffer.getvalue(), cut
 
 
-def unpack(data, target, cap):
+def unpack(data, target, cap, within=None):
     """Unpack an archive made by pack into the folder target (made here, with its parents).
     KitError when it holds anything but folders and regular files inside target, or more than
-    cap bytes of content."""
+    cap bytes of content; within: relative folders of target that every file must lie in."""
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
         members = archive.getmembers()
         if any(not (m.isfile() or m.isdir()) for m in members):
             raise KitError("an archive from the grading cluster holds links or special files")
+        if within is not None and not all(_inside(m, within) for m in members):
+            raise KitError(f"an archive from the grading cluster holds files outside {', '.join(within)}")
         if sum(m.size for m in members) > cap:
             raise KitError(f"an archive from the grading cluster holds more than {cap} bytes")
         try:
             archive.extractall(target, members=members, filter="data")
         except tarfile.FilterError as error:
             raise KitError(f"an archive from the grading cluster is unsafe: {error}") from None
+
+
+def _inside(member, folders):
+    """Whether an archive member lies in one of folders (or, for a folder, leads to one)."""
+    name = member.name.strip("/")
+    return any(name == folder or name.startswith(folder + "/")
+               or (member.isdir() and folder.startswith(name + "/")) for folder in folders)
