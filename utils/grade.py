@@ -30,7 +30,7 @@ def grade(root, assignment_name, submissions, jobs=1, progress=True, sandbox=Tru
     every submission again against the assignment as it is now, after a backup of the gradebook
     that is kept (the way to change an assignment whose cells nbgrader cannot change in place);
     scheduler: the Dask scheduler whose workers grade (default: c.Grading.scheduler, else a
-    cluster of jobs worker processes on this machine, see utils/engine/cluster.py)."""
+    cluster of jobs workers on this machine, see utils/engine/cluster.py)."""
     from tqdm import tqdm
 
     course = Course(root, db_url)

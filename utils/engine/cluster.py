@@ -1,7 +1,9 @@
 """Where units run: a Dask cluster, the same way on one machine and on many.
 
-Without a scheduler address, grading starts a LocalCluster of N single-threaded worker
-processes on this machine (``--jobs N``); with one (``--scheduler tcp://HOST:8786`` or
+Without a scheduler address, grading starts a LocalCluster of N single-threaded workers on
+this machine (``--jobs N``), inside the grading process: each submission is graded in a process
+of its own anyway (utils/engine/runner.py), and worker processes would cost several seconds per
+run to start and import the kit. With a scheduler address (``--scheduler tcp://HOST:8786`` or
 ``c.Grading.scheduler``), it sends the same tasks (utils/engine/task.py) to that cluster's
 workers. The coordinator keeps a bounded number of tasks in flight, takes the answers as they
 come, and records those that came together in one transaction before it sends more.
@@ -29,7 +31,7 @@ IN_FLIGHT_BYTES = 1 * 2**30
 @contextmanager
 def grading_cluster(scheduler=None, jobs=1):
     """A Dask client for grading: to the scheduler at the address scheduler, else to a new
-    LocalCluster of jobs worker processes with one thread each. KitError, in one line, when the
+    LocalCluster of jobs workers with one thread each, in this process. KitError, in one line, when the
     scheduler cannot be reached or its workers cannot start units."""
     import dask
     from distributed import Client, LocalCluster
@@ -44,7 +46,7 @@ def grading_cluster(scheduler=None, jobs=1):
     else:
         with dask.config.set({"distributed.worker.daemon": False,
                               "distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-            local = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+            local = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=False,
                                  memory_limit=0, dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(local)
     try:
