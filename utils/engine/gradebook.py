@@ -383,24 +383,15 @@ class CourseGradebook:
                     _write_student(db, Student.__table__, student, known)
         self._retrying(write)
 
-    def record(self, assignment, student, document, digest, cell_scores, timestamp=None,
-               flagged=False, review=None, names=None):
-        """Write one student's grades and the document of what grading gave, in one transaction.
-
-        cell_scores: {grade cell name: score}; cells not named get 0, so a failed re-grade replaces
-        an earlier score. timestamp: when it was handed in (datetime, UTC). review: why the
-        submission needs the instructor (shown as 'needs manual grading', with the reason as
-        the automatic comment), or None. names: {"first_name", "last_name", "email"} the intake
-        knows, or None.
-        """
-        self.record_many(assignment, [dict(student=student, document=document, digest=digest,
-                                           cell_scores=cell_scores, timestamp=timestamp, flagged=flagged,
-                                           review=review, names=names)])
-
     def record_many(self, assignment, records):
-        """Write several students as record() does, all in one transaction (fewer round trips to
-        a database server when results come in faster than one at a time). records: a list of
-        dicts of record()'s arguments after assignment."""
+        """Write several students' grades and the documents of what grading gave, all in one
+        transaction (fewer round trips to a database server when results come in faster than one
+        at a time). records: dicts of _write's arguments after assignment: student, document,
+        digest, cell_scores ({grade cell name: score}; cells not named get 0, so a failed
+        re-grade replaces an earlier score), timestamp (when it was handed in, datetime, UTC),
+        flagged, review (why the submission needs the instructor, shown as 'needs manual
+        grading' with the reason as the automatic comment, or None) and names
+        ({"first_name", "last_name", "email"} the intake knows, or None)."""
         plan = self._plans[assignment]
 
         def write(db):

@@ -128,7 +128,7 @@ class Course:
 
     def _files(self, assignment, outcome, unit_course, timestamp, folder, names, placed=False):
         """Write one outcome's files into the course; returns its gradebook record (the
-        arguments of CourseGradebook.record)."""
+        arguments of CourseGradebook.record_many)."""
         if not placed:
             self._copy_back(assignment, outcome, unit_course)
         if folder is not None:
