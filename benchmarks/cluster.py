@@ -110,7 +110,7 @@ def main():
     # coordinator's (grading's own local cluster runs its workers inside the coordinator).
     with dask.config.set({"distributed.worker.daemon": False}), \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=0,
-                         dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+                         dashboard_address=":0", silence_logs=logging.ERROR) as cluster:
         print(f"instant units, 2 worker processes: "
               f"{rate(args.db, args.results, 2, cluster.scheduler_address):.0f} results/s recorded "
               f"({args.results} students)", flush=True)

@@ -1,8 +1,7 @@
 """What grading hands the instructor: grades.csv, a one-file class report and a summary table."""
-import base64
 import csv
 import html
-import io
+import math
 import os
 from pathlib import Path
 
@@ -32,25 +31,37 @@ def _number(value):
     return f"{value:g}"
 
 
-def score_plot(outcomes):
-    """The score distribution as a PNG, base64-encoded for an <img> tag."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    top = max(o.max_score for o in outcomes)
-    figure, axes = plt.subplots(figsize=(6, 3), dpi=100)
-    axes.hist([o.score for o in outcomes], bins=[x - 0.5 for x in range(int(top) + 2)],
-              color="#3b7dd8", edgecolor="white")
-    axes.set_xlabel(f"score (out of {top:g})")
-    axes.set_ylabel("students")
-    axes.set_xlim(-0.5, top + 0.5)
-    axes.yaxis.get_major_locator().set_params(integer=True)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return base64.b64encode(buffer.getvalue()).decode()
+def score_histogram(outcomes, width=600, height=260):
+    """The score distribution as an inline SVG bar chart: one bar per whole score from 0 to the
+    maximum (a score counts for the nearest whole one), each with its count as a tooltip."""
+    top = int(math.ceil(max(o.max_score for o in outcomes)))
+    counts = [0] * (top + 1)
+    for o in outcomes:
+        counts[min(top, max(0, math.floor(o.score + 0.5)))] += 1
+    most = max(counts)
+    left, right, above, below = 48, 12, 12, 44
+    plot_width, plot_height = width - left - right, height - above - below
+    slot = plot_width / (top + 1)
+    step = max(1, math.ceil(most / 5))
+    parts = [f'<line x1="{left}" y1="{above + plot_height}" x2="{width - right}" '
+             f'y2="{above + plot_height}" stroke="#333"/>']
+    for tick in range(0, most + 1, step):
+        y = above + plot_height * (1 - tick / most)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e4e4e4"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
+    for score, count in enumerate(counts):
+        x, bar = left + score * slot, plot_height * count / most
+        parts.append(f'<rect class="bar" x="{x + 1:.1f}" y="{above + plot_height - bar:.1f}" '
+                     f'width="{slot - 2:.1f}" height="{bar:.1f}" fill="#3b7dd8">'
+                     f'<title>score {score}: {count} student{"s" if count != 1 else ""}</title></rect>'
+                     f'<text x="{x + slot / 2:.1f}" y="{above + plot_height + 16}" text-anchor="middle">{score}</text>')
+    parts.append(f'<text x="{left + plot_width / 2:.1f}" y="{height - 6}" text-anchor="middle">'
+                 f'score (out of {_number(top)})</text>'
+                 f'<text transform="translate(14 {above + plot_height / 2:.1f}) rotate(-90)" '
+                 f'text-anchor="middle">students</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+            f'font-family="sans-serif" font-size="12" aria-label="histogram of the students\' scores">'
+            + "".join(parts) + "</svg>")
 
 
 def pass_rates(outcomes):
@@ -86,7 +97,7 @@ def _reasons(outcome):
 
 
 def write_report(path, assignment, outcomes, warnings=()):
-    """A self-contained HTML page: plot, pass rates, students, failures and flags."""
+    """A self-contained HTML page: histogram, pass rates, students, failures and flags."""
     e = html.escape
     exercises = exercise_names(outcomes)
     rows = []
@@ -133,7 +144,7 @@ li li {{ margin: 0.15em 0; }}
 {banner}
 <p>{len(outcomes)} submissions, {len(graded)} graded without problems; mean score {mean:.2f} of {_number(outcomes[0].max_score)}.</p>
 <h2>Score distribution</h2>
-<img alt="histogram of the students' scores" src="data:image/png;base64,{score_plot(outcomes)}">
+{score_histogram(outcomes)}
 <h2>Full marks per exercise</h2>
 <table><tr><th>exercise</th><th>students with full marks</th></tr>{rates}</table>
 <h2>Checks the class failed</h2>

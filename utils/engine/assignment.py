@@ -5,6 +5,7 @@ import logging
 import os
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ..notebook_twin import points_problem
 from ..submissions import grade_id
 from .judge import referee
 from .outcome import exercise_of
+from .validation import keep_relaxed_validators
 
 
 def nbgrader_env():
@@ -55,6 +57,7 @@ def nbgrader_api(course, **settings):
     import nbgrader.api
 
     nbgrader.api.get_alembic_version = alembic_head
+    keep_relaxed_validators()
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.merge(Config({"CourseDirectory": {"root": str(course)}, **settings}))
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
@@ -118,19 +121,36 @@ class Assignment:
 
 def prepare_assignment(root, name, scratch):
     """Release the assignment into a scratch course (gradebook included), run the referee on
-    every graded notebook (course/referee/<notebook>.json) and describe it."""
+    every graded notebook (course/referee/<notebook>.json) and describe it.
+
+    The referee runs the instructor's notebooks in a process of its own, while nbgrader
+    releases the assignment in this one."""
     course = Path(scratch) / "template"
-    release_in_scratch(root, name, course)
-    source = course / "source" / name
-    notebooks, cells = {}, {}
-    (course / "referee").mkdir()
-    for path in sorted((course / "release" / name).glob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        graded = {grade_id(c): float(c.metadata.nbgrader.get("points", 0)) for c in notebook.cells
-                  if c.get("metadata", {}).get("nbgrader", {}).get("grade")}
-        if graded:
-            notebooks[path.stem] = notebook
-            cells.update(graded)
-            exercises = referee(source, path.name).exercises
-            (course / "referee" / f"{path.stem}.json").write_text(json.dumps(exercises))
+    source = Path(root) / "source" / name
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        refereeing = {path.name: pool.submit(referee, source, path.name)
+                      for path in sorted(source.glob("*.ipynb")) if _graded_cells(path)}
+        release_in_scratch(root, name, course)
+        notebooks, cells = {}, {}
+        (course / "referee").mkdir()
+        for path in sorted((course / "release" / name).glob("*.ipynb")):
+            notebook = nbformat.read(path, as_version=4)
+            graded = _graded_cells(notebook)
+            if graded:
+                notebooks[path.stem] = notebook
+                cells.update(graded)
+                exercises = refereeing[path.name].result().exercises
+                (course / "referee" / f"{path.stem}.json").write_text(json.dumps(exercises))
     return Assignment(name, course, notebooks, cells)
+
+
+def _graded_cells(notebook):
+    """{grade cell name: points} of a notebook (or of the notebook file at that path; {} when it
+    cannot be read: release_in_scratch says why)."""
+    if isinstance(notebook, Path):
+        try:
+            notebook = nbformat.read(notebook, as_version=4)
+        except Exception:
+            return {}
+    return {grade_id(c): float(c.metadata.nbgrader.get("points", 0)) for c in notebook.cells
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade")}

@@ -46,8 +46,10 @@ def grading_cluster(scheduler=None, jobs=1):
     else:
         with dask.config.set({"distributed.worker.daemon": False,
                               "distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            # The scheduler serves its HTTP routes on a free port (its default, 8787, is taken
+            # when another grading runs on this machine, and it warns on the terminal then).
             local = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=False,
-                                 memory_limit=0, dashboard_address=None, silence_logs=logging.ERROR)
+                                 memory_limit=0, dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(local)
     try:
         daemonic = [worker for worker, is_daemon in client.run(_daemonic).items() if is_daemon]
@@ -91,14 +93,24 @@ def graded(client, bundle, work, settings, sandbox):
     sent = {}   # key: (student, bytes of its submission)
 
     def send_more():
+        """Send tasks up to the window, all in one message to the scheduler."""
         window = max(MIN_IN_FLIGHT, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
-        while len(sent) < window and (not sent or sum(size for _, size in sent.values()) < IN_FLIGHT_BYTES):
+        students, submissions, keys = [], [], []
+        in_flight = sum(size for _, size in sent.values())
+        while len(sent) + len(keys) < window and (not (sent or keys) or in_flight < IN_FLIGHT_BYTES):
             item = next(work, None)
             if item is None:
-                return
+                break
             student, run, submission = item
-            future = client.submit(grade_task, assignment, student, submission, settings, sandbox,
-                                   key=f"kit-grade-{student}-{run}", pure=False, retries=0)
+            students.append(student)
+            submissions.append(submission)
+            keys.append(f"kit-grade-{student}-{run}")
+            in_flight += len(submission)
+        if not keys:
+            return
+        new = client.map(grade_task, [assignment] * len(keys), students, submissions,
+                         [settings] * len(keys), [sandbox] * len(keys), key=keys, pure=False, retries=0)
+        for future, student, submission in zip(new, students, submissions):
             sent[future.key] = (student, len(submission))
             futures.add(future)
 

@@ -375,81 +375,134 @@ class CourseGradebook:
     def name_students(self, names):
         """Write the names the intake knows, {student: {"first_name", "last_name", "email"}}, in
         one transaction (students not in the gradebook yet are added)."""
-        from nbgrader.api import Student
-
         def write(db):
             with db.begin():
-                for student, known in names.items():
-                    _write_student(db, Student.__table__, student, known)
+                _write_students(db, [{"student": student, "names": known} for student, known in names.items()])
         self._retrying(write)
 
     def record_many(self, assignment, records):
         """Write several students' grades and the documents of what grading gave, all in one
-        transaction (fewer round trips to a database server when results come in faster than one
-        at a time). records: dicts of _write's arguments after assignment: student, document,
-        digest, cell_scores ({grade cell name: score}; cells not named get 0, so a failed
+        transaction and with a fixed number of statements however many students (results that
+        come in together cost one round of statements to a database server, not one per student).
+
+        records: dicts with student, document (what grading gave, JSON), digest (of what was
+        graded), cell_scores ({grade cell name: score}; cells not named get 0, so a failed
         re-grade replaces an earlier score), timestamp (when it was handed in, datetime, UTC),
         flagged, review (why the submission needs the instructor, shown as 'needs manual
         grading' with the reason as the automatic comment, or None) and names
-        ({"first_name", "last_name", "email"} the intake knows, or None)."""
+        ({"first_name", "last_name", "email"} the intake knows, or None). A student named twice
+        is recorded as the last record says."""
         plan = self._plans[assignment]
+        records = list({one["student"]: _record(**one) for one in records}.values())
+        if not records:
+            return
 
         def write(db):
             with db.begin():
-                for one in records:
-                    self._write(db, plan, assignment, **one)
+                _write_students(db, records)
+                _write_submissions(db, plan, records)
+                students = [one["student"] for one in records]
+                db.execute(OUTCOMES.delete().where(
+                    OUTCOMES.c.course_id == self.course_id, OUTCOMES.c.assignment == assignment,
+                    OUTCOMES.c.student.in_(students)))
+                recorded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+                db.execute(OUTCOMES.insert(), [
+                    {"course_id": self.course_id, "assignment": assignment, "student": one["student"],
+                     "digest": one["digest"], "document": one["document"], "recorded_at": recorded_at}
+                    for one in records])
         self._retrying(write)
 
-    def _write(self, connection, plan, assignment, student, document, digest, cell_scores, timestamp=None,
-               flagged=False, review=None, names=None):
-        from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
-        students, submissions = Student.__table__, SubmittedAssignment.__table__
-        notebooks, grades, comments = SubmittedNotebook.__table__, Grade.__table__, Comment.__table__
-        assignment_id, layout = plan
-        needs_review = review is not None
-        db = connection   # in the caller's transaction
-        _write_student(db, students, student, names)
-        submission = db.execute(sa.select(submissions.c.id).where(
+
+def _record(student, document, digest, cell_scores, timestamp=None, flagged=False, review=None, names=None):
+    return {"student": student, "document": document, "digest": digest, "cell_scores": cell_scores,
+            "timestamp": timestamp, "flagged": flagged, "review": review, "names": names}
+
+
+def _tables():
+    from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
+    return (Student.__table__, SubmittedAssignment.__table__, SubmittedNotebook.__table__,
+            Grade.__table__, Comment.__table__)
+
+
+def _write_students(db, records):
+    """Create or update the records' students (see _named): one query, one insert, and an
+    update only for students whose names changed or were never set."""
+    students = _tables()[0]
+    known = {row.id: row for row in db.execute(
+        sa.select(students.c.id, students.c.first_name, students.c.last_name)
+        .where(students.c.id.in_([one["student"] for one in records])))}
+    new = []
+    for one in records:
+        student, names = one["student"], _known_names(one["names"])
+        row = known.get(student)
+        if row is None:
+            new.append({"id": student, "email": None, **_named(student, names)})
+        elif names or (row.first_name is None and row.last_name is None):
+            db.execute(students.update().where(students.c.id == student).values(**_named(student, names)))
+    if new:
+        db.execute(students.insert(), new)
+
+
+def _write_submissions(db, plan, records):
+    """The records' submissions laid out as nbgrader's add_submission lays them out (plan, see
+    CourseGradebook._plan): new ones inserted, those graded before updated in place (their ids,
+    and so the formgrader's links and manual comments' rows, stay)."""
+    _, submissions, notebooks, grades, comments = _tables()
+    assignment_id, layout = plan
+    graded_before = dict(db.execute(
+        sa.select(submissions.c.student_id, submissions.c.id).where(
             submissions.c.assignment_id == assignment_id,
-            submissions.c.student_id == student)).scalar()
+            submissions.c.student_id.in_([one["student"] for one in records]))).all())
+    rows = {"submissions": [], "notebooks": [], "grades": [], "comments": []}
+    updates = {"submissions": [], "notebooks": [], "grades": [], "comments": []}
+    for one in records:
+        review, scores = one["review"], one["cell_scores"]
+        submission = graded_before.get(one["student"])
         if submission is None:
             submission = _uuid()
-            db.execute(submissions.insert().values(id=submission, assignment_id=assignment_id,
-                                                   student_id=student, timestamp=timestamp))
+            rows["submissions"].append({"id": submission, "assignment_id": assignment_id,
+                                        "student_id": one["student"], "timestamp": one["timestamp"]})
             for notebook in layout:
                 notebook_id = _uuid()
-                db.execute(notebooks.insert().values(id=notebook_id, assignment_id=submission,
-                                                     notebook_id=notebook.id, flagged=flagged))
-                if notebook.grade_cells:
-                    db.execute(grades.insert(), [
-                        {"id": _uuid(), "notebook_id": notebook_id, "cell_id": cell,
-                         "auto_score": float(cell_scores.get(name, 0.0)), "manual_score": None,
-                         "needs_manual_grade": needs_review}
-                        for cell, name in notebook.grade_cells.items()])
-                if notebook.comment_cells:
-                    db.execute(comments.insert(), [
-                        {"id": _uuid(), "notebook_id": notebook_id, "cell_id": cell,
-                         "auto_comment": review, "manual_comment": None}
-                        for cell in notebook.comment_cells])
+                rows["notebooks"].append({"id": notebook_id, "assignment_id": submission,
+                                          "notebook_id": notebook.id, "flagged": one["flagged"]})
+                rows["grades"] += [{"id": _uuid(), "notebook_id": notebook_id, "cell_id": cell,
+                                    "auto_score": float(scores.get(name, 0.0)), "manual_score": None,
+                                    "needs_manual_grade": review is not None}
+                                   for cell, name in notebook.grade_cells.items()]
+                rows["comments"] += [{"id": _uuid(), "notebook_id": notebook_id, "cell_id": cell,
+                                      "auto_comment": review, "manual_comment": None}
+                                     for cell in notebook.comment_cells]
         else:
-            db.execute(submissions.update().where(submissions.c.id == submission)
-                       .values(timestamp=timestamp))
-            db.execute(notebooks.update().where(notebooks.c.assignment_id == submission)
-                       .values(flagged=flagged))
-            mine = sa.select(notebooks.c.id).where(notebooks.c.assignment_id == submission)
-            names_of = {cell: name for notebook in layout for cell, name in notebook.grade_cells.items()}
-            for cell, name in names_of.items():
-                db.execute(grades.update().where(grades.c.notebook_id.in_(mine), grades.c.cell_id == cell)
-                           .values(auto_score=float(cell_scores.get(name, 0.0)), manual_score=None,
-                                   needs_manual_grade=needs_review))
-            db.execute(comments.update().where(comments.c.notebook_id.in_(mine))
-                       .values(auto_comment=review))
-        db.execute(OUTCOMES.delete().where(
-            OUTCOMES.c.course_id == self.course_id, OUTCOMES.c.assignment == assignment,
-            OUTCOMES.c.student == student))
-        db.execute(OUTCOMES.insert().values(
-            course_id=self.course_id, assignment=assignment, student=student, digest=digest,
-            document=document, recorded_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+            updates["submissions"].append({"b_id": submission, "b_timestamp": one["timestamp"]})
+            updates["notebooks"].append({"b_submission": submission, "b_flagged": one["flagged"]})
+            updates["grades"] += [{"b_submission": submission, "b_cell": cell,
+                                   "b_score": float(scores.get(name, 0.0)), "b_review": review is not None}
+                                  for notebook in layout for cell, name in notebook.grade_cells.items()]
+            updates["comments"].append({"b_submission": submission, "b_review": review})
+    for table, name in ((submissions, "submissions"), (notebooks, "notebooks"), (grades, "grades"),
+                        (comments, "comments")):
+        if rows[name]:
+            db.execute(table.insert(), rows[name])
+    if updates["submissions"]:
+        _update_graded_before(db, submissions, notebooks, grades, comments, updates)
+
+
+def _update_graded_before(db, submissions, notebooks, grades, comments, updates):
+    """Update submissions recorded before: each statement runs once with a row per submission
+    (or per grade cell)."""
+    param = sa.bindparam
+    mine = sa.select(notebooks.c.id).where(notebooks.c.assignment_id == param("b_submission"))
+    db.execute(submissions.update().where(submissions.c.id == param("b_id"))
+               .values(timestamp=param("b_timestamp")), updates["submissions"])
+    db.execute(notebooks.update().where(notebooks.c.assignment_id == param("b_submission"))
+               .values(flagged=param("b_flagged")), updates["notebooks"])
+    if updates["grades"]:
+        db.execute(grades.update().where(grades.c.notebook_id.in_(mine), grades.c.cell_id == param("b_cell"))
+                   .values(auto_score=param("b_score"), manual_score=None,
+                           needs_manual_grade=param("b_review")), updates["grades"])
+    db.execute(comments.update().where(comments.c.notebook_id.in_(mine))
+               .values(auto_comment=param("b_review")), updates["comments"])
 
 
 def _in_transaction(db, action):
@@ -463,19 +516,11 @@ def _uuid():
     return uuid.uuid4().hex  # nbgrader's own ids: 32 hex digits
 
 
-def _write_student(db, students, student, names):
-    """Create or update the student's row. Names the intake knows are written; a student with no
-    name at all gets the id as last name, so the formgrader shows 'id, ' instead of 'None, None'."""
-    names = {key: value for key, value in (names or {}).items()
-             if key in ("first_name", "last_name", "email") and value}
-    row = db.execute(sa.select(students.c.first_name, students.c.last_name)
-                     .where(students.c.id == student)).first()
-    if row is None:
-        db.execute(students.insert().values(id=student, **_named(student, names)))
-    elif names:
-        db.execute(students.update().where(students.c.id == student).values(**_named(student, names)))
-    elif row.first_name is None and row.last_name is None:
-        db.execute(students.update().where(students.c.id == student).values(**_named(student, {})))
+def _known_names(names):
+    """The names the intake knows, without empty ones. A student with no name at all gets the id
+    as last name (_named), so the formgrader shows 'id, ' instead of 'None, None'."""
+    return {key: value for key, value in (names or {}).items()
+            if key in ("first_name", "last_name", "email") and value}
 
 
 def _named(student, names):

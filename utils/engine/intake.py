@@ -80,7 +80,7 @@ def take_in_archive(source, cap):
     (take_in reports them again where the archive is unpacked). None when its files hold more
     than cap bytes."""
     buffer, dropped, total = io.BytesIO(), [], 0
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as archive:
         for path, info, content, left_out in _entries(source):
             if path is None or left_out:
                 dropped.append(left_out)

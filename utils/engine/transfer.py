@@ -7,8 +7,11 @@ paths outside the target) and stops at a size cap, so a worker's answer cannot w
 the folder it is unpacked into nor fill the coordinator's disk.
 """
 import io
+import os
+import shutil
+import stat
 import tarfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .. import KitError
 
@@ -25,7 +28,7 @@ def pack(root, paths=None, cap=None):
         paths = [str(p.relative_to(root)) for p in sorted(root.rglob("*"))
                  if not p.is_symlink() and (p.is_file() or p.is_dir())]
     buffer, total, cut = io.BytesIO(), 0, []
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as archive:
         for relative in paths:
             path = root / relative
             if path.is_symlink() or not (path.is_file() or path.is_dir()):
@@ -42,7 +45,10 @@ def pack(root, paths=None, cap=None):
 def unpack(data, target, cap, within=None):
     """Unpack an archive made by pack into the folder target (made here, with its parents).
     KitError when it holds anything but folders and regular files inside target, or more than
-    cap bytes of content; within: relative folders of target that every file must lie in."""
+    cap bytes of content; within: relative folders of target that every file must lie in.
+
+    Nothing is followed on the way: a link already inside target where the archive has a folder
+    or a file is refused, so an answer never writes through one."""
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
@@ -53,10 +59,46 @@ def unpack(data, target, cap, within=None):
             raise KitError(f"an archive from the grading cluster holds files outside {', '.join(within)}")
         if sum(m.size for m in members) > cap:
             raise KitError(f"an archive from the grading cluster holds more than {cap} bytes")
+        places = [_parts(member.name) for member in members]
+        made = set()
+        for member, parts in zip(members, places):
+            folder = parts if member.isdir() else parts[:-1]
+            _make_folders(target, folder, made)
+            if member.isfile():
+                _write_file(target.joinpath(*parts), archive.extractfile(member))
+
+
+def _parts(name):
+    """The parts of an archive member's relative path; KitError for one that leaves its folder."""
+    parts = PurePosixPath(name).parts
+    if not parts or name.startswith("/") or any(part in ("..", ".") for part in parts):
+        raise KitError(f"an archive from the grading cluster is unsafe: it names {name!r}")
+    return parts
+
+
+def _make_folders(target, parts, made):
+    """Make target/parts[0]/parts[1]/... folder by folder; KitError at a part that exists and is
+    not a folder (a link included). made: the folders known made, skipped."""
+    path = target
+    for depth, part in enumerate(parts, 1):
+        path = path / part
+        if parts[:depth] in made:
+            continue
         try:
-            archive.extractall(target, members=members, filter="data")
-        except tarfile.FilterError as error:
-            raise KitError(f"an archive from the grading cluster is unsafe: {error}") from None
+            os.mkdir(path)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                raise KitError(f"cannot unpack into {path}: it exists and is not a folder") from None
+        made.add(parts[:depth])
+
+
+def _write_file(path, content):
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    except OSError as error:
+        raise KitError(f"cannot unpack into {path}: {error.strerror}") from None
+    with open(handle, "wb") as writing:
+        shutil.copyfileobj(content, writing)
 
 
 def _inside(member, folders):
