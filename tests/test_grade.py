@@ -164,7 +164,7 @@ def test_feedback_needs_no_network_and_writes_its_maths_as_mathml(graded_course)
         assert "<script" not in text and "cdnjs" not in text and "MathJax" not in text, page
         assert not re.search(r"(src|href)=\"https?://", text), page
     text = feedback_page(course, "correct")
-    assert '<math display="block"' in text and "$$" not in text
+    assert re.search(r'<math [^>]*display="block"', text) and "$$" not in text
     assert "<mi>tanh</mi>" in text or "tanh</mi>" in text
     assert "white-space: pre-wrap" in text  # long lines wrap
 
