@@ -11,15 +11,18 @@ with the gradebook in a scratch PostgreSQL database on the --db server (dropped 
 are taken from the gradebook's own record (kit_outcome.recorded_at, first result to last), so
 releasing the assignment and starting the cluster are left out.
 
-For the ceiling, the task is replaced (in this script only) by an instant one that answers
-with the submission's notebook as the graded notebook and a small feedback page: everything
-the coordinator does per result is real (packing the submission, the round trip through the
-scheduler, unpacking the answer, copying files into the course, one transaction per student).
+For the ceiling, the task is replaced (in this script only) by an instant one that answers,
+from memory, with the submission's notebook as the graded notebook and a small feedback page:
+everything the coordinator does per result is real (packing the submission, the round trip
+through the scheduler, unpacking the answer into the course, recording the results that came
+in together in one transaction).
 """
 import argparse
+import io
 import logging
 import shutil
 import sys
+import tarfile
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -52,22 +55,29 @@ def course_with(folder, submissions):
 
 
 def instant_task(bundle, student, submission, settings, sandbox):
-    """A unit that costs nothing: full marks, the handed-in notebook as the graded one."""
+    """A unit that costs nothing: full marks, the handed-in notebook as the graded one. Its
+    answer is made in memory, so that the worker processes do not share the coordinator's disk
+    (a real worker is another machine)."""
     from utils.engine.intake import INTAKE_NOTE
     from utils.engine.outcome import Outcome, exercise_of
-    from utils.engine.task import SUBMISSION_BYTES
-    from utils.engine.transfer import pack, unpack
 
     name, cells = bundle["name"], bundle["cells"]
-    with tempfile.TemporaryDirectory() as scratch:
-        unit = Path(scratch)
-        graded = unit / "autograded" / student / name
-        unpack(submission, graded, SUBMISSION_BYTES)
-        (graded / INTAKE_NOTE).unlink(missing_ok=True)
-        pages = unit / "feedback" / student / name
-        pages.mkdir(parents=True)
-        (pages / f"{name}.html").write_text("<html><body>full marks</body></html>")
-        files, _ = pack(unit)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(submission)) as handed_in, \
+            tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as answer:
+        for kind in ("autograded", "feedback"):
+            for depth in range(1, 4):
+                folder = tarfile.TarInfo("/".join([kind, student, name][:depth]))
+                folder.type = tarfile.DIRTYPE
+                answer.addfile(folder)
+        for member in handed_in.getmembers():
+            if member.isfile() and member.name != INTAKE_NOTE and "/" not in member.name:
+                member.name = f"autograded/{student}/{name}/{member.name}"
+                answer.addfile(member, handed_in.extractfile(member))
+        page = b"<html><body>full marks</body></html>"
+        member = tarfile.TarInfo(f"feedback/{student}/{name}/{name}.html")
+        member.size = len(page)
+        answer.addfile(member, io.BytesIO(page))
     exercises = {}
     for cell, points in cells.items():
         exercises.setdefault(exercise_of(cell), [0.0, 0.0])
@@ -75,7 +85,7 @@ def instant_task(bundle, student, submission, settings, sandbox):
         exercises[exercise_of(cell)][1] += points
     total = sum(cells.values())
     outcome = Outcome(student, "graded", total, total, exercises, cell_scores=dict(cells))
-    return {"outcome": asdict(outcome), "files": files, "worker": "instant"}
+    return {"outcome": asdict(outcome), "files": buffer.getvalue(), "worker": "instant"}
 
 
 def rate(server, submissions, jobs, scheduler=None):
