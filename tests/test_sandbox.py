@@ -228,6 +228,15 @@ def test_only_the_python_installation_is_visible(tmp_path):
                                  "proc", "root", "sbin", "tmp", "usr", top}
 
 
+def test_the_kernel_starts_without_the_debugger_and_cannot_import_it(kernel):
+    """debugpy (JupyterLab's debugger) is hidden: the kernel neither loads it at its start nor
+    can student code import it."""
+    found = kernel.value("import sys\nprint(sorted(m for m in sys.modules if 'debugpy' in m or 'pydevd' in m))")
+    assert found in ([], ["debugpy"])   # at most the empty folder in its place, as a namespace
+    assert "ModuleNotFoundError" in kernel.run("from debugpy.server import api")
+    assert kernel.value("import ipykernel.debugger\nprint(ipykernel.debugger._is_debugpy_available)") is False
+
+
 def test_the_kernel_has_no_privileges(kernel):
     status = kernel.run("print(open('/proc/self/status').read())")
     effective = [line.split()[1] for line in status.splitlines() if line.startswith("CapEff")]

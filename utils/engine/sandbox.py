@@ -54,6 +54,7 @@ gets nbgrader's CellTimeoutError and the later cells still run.
 """
 import asyncio
 import functools
+import importlib.util
 import itertools
 import os
 import platform
@@ -102,6 +103,10 @@ _group_numbers = itertools.count()
 # this many per socket: together they bound the memory a printing kernel can make it use.
 MESSAGE_BYTES = 16 * MiB
 QUEUED_MESSAGES = 8
+# Packages of the installation a sandbox does not see. debugpy is JupyterLab's debugger: a
+# kernel that finds it imports it at every start (0.2 s), and no student code needs it while
+# grading (it would also let code open debugging listeners).
+HIDDEN_PACKAGES = ("debugpy",)
 # Modules a sandboxed kernel imports from the kit (nothing else of the kit is visible to it).
 KERNEL_MODULES = Path(__file__).with_name("kernel_modules")
 MODULES_MOUNT = "/kit"
@@ -564,12 +569,26 @@ def _system_binds():
 
 
 def _python_binds():
-    """bwrap options showing the Python installation read-only. They come after the private
-    /tmp is mounted: a venv under /tmp would otherwise be hidden by it."""
+    """bwrap options showing the Python installation read-only, without HIDDEN_PACKAGES (an
+    empty read-only folder in their place). They come after the private /tmp is mounted: a venv
+    under /tmp would otherwise be hidden by it."""
     options = []
     for prefix in _python_folders():
         options += ["--ro-bind", prefix, prefix]
+    for folder in _hidden_package_folders():
+        options += ["--tmpfs", folder, "--remount-ro", folder]
     return options
+
+
+@functools.lru_cache(maxsize=None)
+def _hidden_package_folders():
+    """The folders of HIDDEN_PACKAGES in this installation (found, not imported)."""
+    folders = []
+    for name in HIDDEN_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            folders += [str(Path(folder).resolve()) for folder in spec.submodule_search_locations]
+    return folders
 
 
 def _python_folders():
