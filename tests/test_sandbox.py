@@ -484,6 +484,11 @@ while True:
     pass
 """
 
+STUDENT_EXIT_HOOK = """\
+import atexit
+atexit.register(lambda: open('at_exit.txt', 'w').write('the kernel ran its exit hooks'))
+"""
+
 
 def test_nbgrader_autograde_runs_student_kernels_in_the_sandbox(tmp_path):
     course = tmp_path
@@ -519,6 +524,7 @@ def test_nbgrader_autograde_runs_student_kernels_in_the_sandbox(tmp_path):
     submission = nbformat.read(course / "release" / "ps1" / "ps1.ipynb", as_version=4)
     submission.cells[0].source = STUDENT_ANSWER
     submission.cells[2].source = STUDENT_LOOP
+    submission.cells.append(nbformat.v4.new_code_cell(STUDENT_EXIT_HOOK))
     (course / "submitted" / "s1" / "ps1").mkdir(parents=True)
     nbformat.write(submission, course / "submitted" / "s1" / "ps1" / "ps1.ipynb")
     nbgrader("autograde", "ps1")
@@ -534,6 +540,9 @@ def test_nbgrader_autograde_runs_student_kernels_in_the_sandbox(tmp_path):
         graded_notebook = gradebook.find_submission_notebook("ps1", "ps1", "s1")
         scores = {grade.name: grade.auto_score for grade in graded_notebook.grades}
     assert scores == {"check": 1, "check_after": 1}
+    # The last kernel was stopped at once: the student's exit hook never ran.
+    assert (course / "autograded" / "s1" / "ps1" / "ps1.ipynb").exists()
+    assert not (course / "autograded" / "s1" / "ps1" / "at_exit.txt").exists()
 
 
 def test_the_course_config_and_its_json_twin_name_the_sandboxed_preprocessors():

@@ -72,7 +72,7 @@ import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.session import Session
-from traitlets import Bool, Float, Integer, default
+from traitlets import Bool, Enum, Float, Integer, default
 
 from .. import KitError
 from . import capped_folder, stages
@@ -488,6 +488,11 @@ def _execute_classes():
         # IOPub; waiting for it must not fail the whole submission.
         raise_on_iopub_timeout = Bool(False, help=Execute.raise_on_iopub_timeout.help).tag(
             config=True)
+        # A grading kernel is thrown away once its notebook has run: stopping it at once saves
+        # the third of a second a polite shutdown takes (its exit hooks, waiting for its end),
+        # and no exit hook of student code runs while grading.
+        shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate",
+                               help=Execute.shutdown_kernel.help).tag(config=True)
 
         def preprocess(self, nb, resources=None, km=None):
             grading = (resources or {}).get("nbgrader", {}).get("notebook")
