@@ -1,4 +1,5 @@
 """The gradebook survives a killed grader and waits for other programs that hold it."""
+import contextlib
 import csv
 import os
 import signal
@@ -108,3 +109,55 @@ def test_backup_is_a_consistent_copy(tmp_path):
     with sqlite3.connect(copy) as db:
         assert db.execute("SELECT SUM(score) FROM grade").fetchone()[0] == sum(range(100))
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_results_recorded_together_are_the_rows_nbgrader_reads(tmp_path, backend):
+    """Two batches through record_many, as the coordinator records answers that came in
+    together: new students, a student graded before (updated in place) and one for review. What
+    nbgrader's own API reads back (formgrader's view) is what each last record said."""
+    from nbgrader.api import Gradebook
+
+    from utils.engine.assignment import prepare_assignment
+    from utils.engine.records import Course
+    from postgres import new_database, server_url
+
+    course_folder = make_course(tmp_path / "course")
+    assignment = prepare_assignment(course_folder, ASSIGNMENT, tmp_path / "scratch")
+    cells = assignment.cells
+    full = {cell: points for cell, points in cells.items()}
+    half = {cell: (0.0 if cell.endswith("_hidden") else points) for cell, points in cells.items()}
+    when = datetime(2026, 3, 1, 12, 0)
+
+    def record(student, scores, review=None, flagged=False, names=None):
+        return dict(student=student, document={"student": student, "score": sum(scores.values())},
+                    digest=f"digest-{student}-{sum(scores.values())}", cell_scores=scores,
+                    timestamp=when, flagged=flagged, review=review, names=names)
+
+    with (new_database(server_url()) if backend == "postgresql" else contextlib.nullcontext(None)) as url:
+        course = Course(course_folder, url)
+        with course.recording():
+            course.sync_assignment(assignment)
+            course.gradebook.record_many(ASSIGNMENT, [
+                record("ada", full), record("bo", full, names={"first_name": "Bo", "last_name": "Li"})])
+            with Gradebook(course.db_url, course.settings.course_id) as gradebook:
+                first_id = gradebook.find_submission(ASSIGNMENT, "ada").id
+            course.gradebook.record_many(ASSIGNMENT, [
+                record("ada", half, flagged=True), record("cy", {}, review="timed out: a cell ran 60 s"),
+                record("bo", full)])
+            documents = {d["student"]: d["score"] for d in course.gradebook.documents(ASSIGNMENT)}
+        with Gradebook(course.db_url, course.settings.course_id) as gradebook:
+            submissions = {s.student.id: s for s in gradebook.assignment_submissions(ASSIGNMENT)}
+            assert sorted(submissions) == ["ada", "bo", "cy"]
+            ada, bo, cy = (submissions[name] for name in ("ada", "bo", "cy"))
+            assert ada.id == first_id   # graded again: the same rows, updated
+            assert ada.score == sum(half.values()) and bo.score == sum(full.values()) and cy.score == 0
+            assert all(notebook.flagged for notebook in ada.notebooks)
+            assert not any(notebook.flagged for notebook in bo.notebooks)
+            assert {grade.name: grade.auto_score for nb in ada.notebooks for grade in nb.grades} == half
+            assert not ada.needs_manual_grade and cy.needs_manual_grade
+            assert {c.auto_comment for nb in cy.notebooks for c in nb.comments} == {"timed out: a cell ran 60 s"}
+            assert (bo.student.first_name, bo.student.last_name) == ("Bo", "Li")
+            assert (ada.student.first_name, ada.student.last_name) == ("", "ada")
+            assert len(list(gradebook.db.query(type(ada)))) == 3
+    assert documents == {"ada": sum(half.values()), "bo": sum(full.values()), "cy": 0}
