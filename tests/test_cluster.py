@@ -70,6 +70,26 @@ def test_unpacking_refuses_links_paths_outside_and_too_much(tmp_path, member, wo
     assert not (tmp_path / "outside").exists()
 
 
+@pytest.mark.parametrize("linked", ["folder", "file"])
+def test_unpacking_never_writes_through_a_link_already_in_the_target(tmp_path, linked):
+    """A link where the archive puts a folder or a file is refused, not followed."""
+    (tmp_path / "source" / "s1" / "a").mkdir(parents=True)
+    (tmp_path / "source" / "s1" / "a" / "x.ipynb").write_text("{}")
+    data, _ = pack(tmp_path / "source")
+    elsewhere, target = tmp_path / "elsewhere", tmp_path / "target"
+    (elsewhere / "a").mkdir(parents=True)
+    (elsewhere / "a" / "x.ipynb").write_text("kept")
+    target.mkdir()
+    if linked == "folder":
+        (target / "s1").symlink_to(elsewhere)
+    else:
+        (target / "s1" / "a").mkdir(parents=True)
+        (target / "s1" / "a" / "x.ipynb").symlink_to(elsewhere / "a" / "x.ipynb")
+    with pytest.raises(KitError, match="cannot unpack into"):
+        unpack(data, target, cap=1000)
+    assert (elsewhere / "a" / "x.ipynb").read_text() == "kept"
+
+
 def test_an_answer_writes_only_into_its_students_autograded_and_feedback_folders(tmp_path):
     from utils.engine.assignment import Assignment
     from utils.engine.outcome import Outcome
