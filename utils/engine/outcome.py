@@ -120,18 +120,23 @@ def lost_points(scores, kernel_scores, points, verdicts, cell_errors, kernel_lin
 TIME_LIMIT = "stopped at the cell time limit"
 
 
+def nothing_graded(assignment, student, status, message, flags=()):
+    """The outcome of a submission of which nothing was graded: its status, why, no points."""
+    return Outcome(student, status, 0.0, sum(assignment.cells.values()), assignment.zero(),
+                   list(flags), message)
+
+
 def outcome_from(assignment, student, result, timed_out, flags, timeout):
     """Turn a unit's result into a status, scores per exercise and reasons."""
-    exercises = assignment.zero()
-    max_score = sum(assignment.cells.values())
     if timed_out:
-        return Outcome(student, "timed out", 0.0, max_score, exercises, flags,
-                       f"grading stopped after the submission limit of {timeout} s")
+        return nothing_graded(assignment, student, "timed out",
+                              f"grading stopped after the submission limit of {timeout} s", flags)
     error = result.get("error")
     if error or not result.get("scores"):
         status = result.get("failure") if result.get("failure") in STATUSES else "grading failed"
-        return Outcome(student, status, 0.0, max_score, exercises, flags,
-                       (error or "nothing could be graded")[:300])
+        return nothing_graded(assignment, student, status, (error or "nothing could be graded")[:300], flags)
+    exercises = assignment.zero()
+    max_score = sum(assignment.cells.values())
     cell_scores = {}
     for cell, score in result["scores"].items():
         if cell in assignment.cells:

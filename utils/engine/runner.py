@@ -15,7 +15,7 @@ import psutil
 from . import unit
 from .assignment import nbgrader_env
 from .intake import inspect, take_in
-from .outcome import Outcome, outcome_from
+from .outcome import nothing_graded, outcome_from
 from .sandbox import autograde_preprocessors
 
 UNIT_CONFIG = """
@@ -131,8 +131,7 @@ def grade_submission(assignment, student, folder, scratch, settings, sandbox=Tru
     flags = [f"left out of the submission: {line}" for line in dropped] + flags
     result = None
     if status:
-        outcome = Outcome(student, status, 0.0, sum(assignment.cells.values()),
-                          assignment.zero(), flags, message)
+        outcome = nothing_graded(assignment, student, status, message, flags)
     else:
         result, timed_out = run_unit(unit_course, settings.submission_timeout)
         notes = (result or {}).get("notes", [])

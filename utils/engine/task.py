@@ -24,7 +24,7 @@ from pathlib import Path
 from .. import KitError
 from .assignment import Assignment
 from .intake import take_in_archive
-from .outcome import Outcome
+from .outcome import Outcome, nothing_graded
 from .records import kept_files
 from .runner import grade_submission
 from .sandbox import sandbox_problem
@@ -54,8 +54,7 @@ def submission_bytes(folder):
 
 def failed(assignment, student, reason):
     """The outcome of a submission the cluster could not grade, with the reason."""
-    return Outcome(student, "grading failed", 0.0, sum(assignment.cells.values()), assignment.zero(),
-                   [], reason)
+    return nothing_graded(assignment, student, "grading failed", reason)
 
 
 def too_large(assignment, student):
