@@ -161,3 +161,34 @@ def test_results_recorded_together_are_the_rows_nbgrader_reads(tmp_path, backend
             assert (ada.student.first_name, ada.student.last_name) == ("", "ada")
             assert len(list(gradebook.db.query(type(ada)))) == 3
     assert documents == {"ada": sum(half.values()), "bo": sum(full.values()), "cy": 0}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_more_students_than_one_statement_can_name_are_recorded(tmp_path, backend):
+    """A roster of 70,000 names (past PostgreSQL's 65,535 values per statement) and 1,200
+    results recorded together: every one is in the gradebook."""
+    from utils.engine.assignment import prepare_assignment
+    from utils.engine.records import Course
+    from postgres import new_database, query, server_url
+
+    course_folder = make_course(tmp_path / "course")
+    assignment = prepare_assignment(course_folder, ASSIGNMENT, tmp_path / "scratch")
+    roster = {f"s{number:05d}": {"first_name": "Student", "last_name": f"{number}"} for number in range(70_000)}
+    results = [dict(student=f"s{number:05d}", document={"n": number}, digest=str(number),
+                    cell_scores=dict(assignment.cells)) for number in range(1_200)]
+    with (new_database(server_url()) if backend == "postgresql" else contextlib.nullcontext(None)) as url:
+        course = Course(course_folder, url)
+        with course.recording():
+            course.sync_assignment(assignment)
+            course.name_students(roster)
+            course.gradebook.record_many(ASSIGNMENT, results)
+            documents = course.gradebook.documents(ASSIGNMENT)
+        counts = ("SELECT (SELECT COUNT(*) FROM student), (SELECT COUNT(*) FROM submitted_assignment), "
+                  "(SELECT SUM(auto_score) FROM grade)")
+        if url:
+            row = tuple(query(url, counts)[0])
+        else:
+            with sqlite3.connect(course_folder / "gradebook.db") as db:
+                row = db.execute(counts).fetchone()
+    assert (row[0], row[1], float(row[2])) == (70_000, 1_200, 1_200 * TOTAL)
+    assert sorted(d["n"] for d in documents) == list(range(1_200))

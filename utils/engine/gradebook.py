@@ -375,15 +375,23 @@ class CourseGradebook:
     def name_students(self, names):
         """Write the names the intake knows, {student: {"first_name", "last_name", "email"}}, in
         one transaction (students not in the gradebook yet are added)."""
+        named = [{"student": student, "names": known} for student, known in names.items()]
+
         def write(db):
             with db.begin():
-                _write_students(db, [{"student": student, "names": known} for student, known in names.items()])
+                # The whole roster is read once: a query per chunk would scan a table that grows
+                # within the transaction (its statistics say it is empty), over and over.
+                students = _tables()[0]
+                known = {row.id: row for row in db.execute(
+                    sa.select(students.c.id, students.c.first_name, students.c.last_name))}
+                for some in _chunks(named):
+                    _write_students(db, some, known)
         self._retrying(write)
 
     def record_many(self, assignment, records):
         """Write several students' grades and the documents of what grading gave, all in one
-        transaction and with a fixed number of statements however many students (results that
-        come in together cost one round of statements to a database server, not one per student).
+        transaction and with a fixed number of statements per CHUNK students (results that come
+        in together cost one round of statements to a database server, not one per student).
 
         records: dicts with student, document (what grading gave, JSON), digest (of what was
         graded), cell_scores ({grade cell name: score}; cells not named get 0, so a failed
@@ -399,18 +407,27 @@ class CourseGradebook:
 
         def write(db):
             with db.begin():
-                _write_students(db, records)
-                _write_submissions(db, plan, records)
-                students = [one["student"] for one in records]
-                db.execute(OUTCOMES.delete().where(
-                    OUTCOMES.c.course_id == self.course_id, OUTCOMES.c.assignment == assignment,
-                    OUTCOMES.c.student.in_(students)))
-                recorded_at = datetime.now(timezone.utc).replace(tzinfo=None)
-                db.execute(OUTCOMES.insert(), [
-                    {"course_id": self.course_id, "assignment": assignment, "student": one["student"],
-                     "digest": one["digest"], "document": one["document"], "recorded_at": recorded_at}
-                    for one in records])
+                for some in _chunks(records):
+                    _write_students(db, some)
+                    _write_submissions(db, plan, some)
+                    db.execute(OUTCOMES.delete().where(
+                        OUTCOMES.c.course_id == self.course_id, OUTCOMES.c.assignment == assignment,
+                        OUTCOMES.c.student.in_([one["student"] for one in some])))
+                    recorded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+                    db.execute(OUTCOMES.insert(), [
+                        {"course_id": self.course_id, "assignment": assignment, "student": one["student"],
+                         "digest": one["digest"], "document": one["document"], "recorded_at": recorded_at}
+                        for one in some])
         self._retrying(write)
+
+
+# Students per statement: a query names each of them once, and databases cap the values one
+# statement may carry (SQLite at 32,766, PostgreSQL at 65,535).
+CHUNK = 500
+
+
+def _chunks(items, size=CHUNK):
+    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 def _record(student, document, digest, cell_scores, timestamp=None, flagged=False, review=None, names=None):
@@ -424,13 +441,15 @@ def _tables():
             Grade.__table__, Comment.__table__)
 
 
-def _write_students(db, records):
+def _write_students(db, records, known=None):
     """Create or update the records' students (see _named): one query, one insert, and an
-    update only for students whose names changed or were never set."""
+    update only for students whose names changed or were never set. known: {id: row with
+    first_name, last_name} of the students in the gradebook, read here when not given."""
     students = _tables()[0]
-    known = {row.id: row for row in db.execute(
-        sa.select(students.c.id, students.c.first_name, students.c.last_name)
-        .where(students.c.id.in_([one["student"] for one in records])))}
+    if known is None:
+        known = {row.id: row for row in db.execute(
+            sa.select(students.c.id, students.c.first_name, students.c.last_name)
+            .where(students.c.id.in_([one["student"] for one in records])))}
     new = []
     for one in records:
         student, names = one["student"], _known_names(one["names"])
