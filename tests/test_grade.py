@@ -5,6 +5,7 @@ import csv
 from collections import Counter
 from datetime import datetime, timezone
 import html
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -20,7 +21,7 @@ from utils.demo import DEMO_SUBMISSIONS, write_demo_submissions
 from utils.submissions import filled_notebook, instructor_solutions
 from utils.engine.gradebook import course_lock
 
-from course_facts import EXERCISE_POINTS, TOTAL, hidden_checks, score_passing_only_the_rules
+from course_facts import EXERCISE_POINTS, POINTS, TOTAL, hidden_checks, score_passing_only_the_rules
 
 pytestmark = pytest.mark.slow
 
@@ -239,6 +240,24 @@ def test_report_is_well_formed_html_with_the_score_histogram(graded_course):
     for student in EXPECTED:
         assert f"<td>{student}</td>" in text
     assert "10 graded now" in done.stdout and "report.html" in done.stdout
+
+
+def test_grading_a_course_from_another_folder_uses_that_course(tmp_path):
+    """--course names the course wherever the command runs: the gradebook gets the course's own
+    assignment, not one found in the current folder."""
+    course = make_course(tmp_path / "course")
+    shutil.copytree(DEMO_SUBMISSIONS / "correct", course / "submitted" / "ada")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "source" / ASSIGNMENT).mkdir(parents=True)   # a folder that looks like a course
+    done = subprocess.run([sys.executable, "-m", "utils", "grade", ASSIGNMENT, "--course", str(course)],
+                          cwd=elsewhere, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert read_grades(course)["ada"]["score"] == f"{FULL:g}"
+    with sqlite3.connect(course / "gradebook.db") as db:
+        cells = db.execute("SELECT COUNT(*) FROM grade_cells").fetchone()[0]
+    assert cells == len(POINTS)
+    assert not (elsewhere / "gradebook.db").exists() and not (elsewhere / "release").exists()
 
 
 def test_a_second_run_is_refused_while_one_holds_the_course(tmp_path):

@@ -59,7 +59,10 @@ def nbgrader_api(course, **settings):
     nbgrader.api.get_alembic_version = alembic_head
     keep_relaxed_validators()
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    config.merge(Config({"CourseDirectory": {"root": str(course)}, **settings}))
+    config.merge(Config(settings))
+    # After the settings, which may hold a CourseDirectory section of their own: nbgrader would
+    # otherwise take the current folder as the course.
+    config.merge(Config({"CourseDirectory": {"root": str(course)}}))
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
     quiet = logging.getLogger(f"{__name__}.nbgrader")
     quiet.propagate, quiet.level = False, logging.INFO
